@@ -1,0 +1,111 @@
+"""The status table's shape: the single source of truth for its keys, indexes, TTL and stream.
+
+``statusmon local-setup``, the tests and the CDK storage construct all build the table from
+:data:`TABLE`; the PynamoDB models in :mod:`statusmon.adapters.store` use these attribute names
+(a unit test checks the models and this spec agree).
+
+Key design (one table, four access patterns, no scan):
+
+======================  ==========================  ===============================================
+item                    pk / sk                     why
+======================  ==========================  ===============================================
+current state           ``RES#<arn>`` / ``STATE``   one item per resource, updated in place with a
+                                                    version for optimistic concurrency
+history                 ``RES#<arn>`` / ``H#<ver>``  same partition as the state: "one resource's
+                                                    history oldest first" is a Query on pk with
+                                                    ``begins_with(sk, "H#")``; the zero-padded
+                                                    version orders it and makes each transition's
+                                                    key unique, so two writers cannot both add it
+alert dedup records     ``ALERT`` / ``<hash>``      Powertools idempotency records of the notifier
+======================  ==========================  ===============================================
+
+Indexes (both sparse: only current-state items carry their keys):
+
+* ``by_service`` (``gsi1pk = SVC#<service>``, ``gsi1sk = <arn>``): all current states of one
+  service, read in 1 MB pages by the sweep and by ``statusmon status``.
+* ``failed`` (``gsi2pk = FAILED#<service>``, ``gsi2sk = <observed_at>``): set only while the
+  resource is failed, so ``statusmon status --failed`` reads failures alone.
+
+History items carry ``expires_at`` (epoch seconds, the table's TTL attribute); current states never
+expire. The stream carries new images; the notifier's event source mapping keeps only INSERTs of
+``H#`` items, that is, new transitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+TTL_ATTRIBUTE = "expires_at"
+STREAM_VIEW_TYPE = "NEW_IMAGE"
+
+STATE_SK = "STATE"
+HISTORY_SK_PREFIX = "H#"
+RESOURCE_PK_PREFIX = "RES#"
+SERVICE_PK_PREFIX = "SVC#"
+FAILED_PK_PREFIX = "FAILED#"
+ALERT_DEDUP_PK = "ALERT"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    partition_key: str
+    sort_key: str
+    indexes: tuple[IndexSpec, ...]
+    ttl_attribute: str
+    stream_view_type: str
+
+    def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
+        """boto3 ``create_table`` arguments (on-demand, stream on, every key a string)."""
+        key_names = [self.partition_key, self.sort_key]
+        for index in self.indexes:
+            key_names += [index.partition_key, index.sort_key]
+        return {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in key_names],
+            "KeySchema": [
+                {"AttributeName": self.partition_key, "KeyType": "HASH"},
+                {"AttributeName": self.sort_key, "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [
+                        {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                        {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in self.indexes
+            ],
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": self.stream_view_type},
+            "SSESpecification": {"Enabled": True},
+        }
+
+
+BY_SERVICE_INDEX = IndexSpec(name="by_service", partition_key="gsi1pk", sort_key="gsi1sk")
+FAILED_INDEX = IndexSpec(name="failed", partition_key="gsi2pk", sort_key="gsi2sk")
+
+TABLE = TableSpec(
+    partition_key=PARTITION_KEY,
+    sort_key=SORT_KEY,
+    indexes=(BY_SERVICE_INDEX, FAILED_INDEX),
+    ttl_attribute=TTL_ATTRIBUTE,
+    stream_view_type=STREAM_VIEW_TYPE,
+)
+
+# Event source mapping filter of the notifier: new history items only.
+STREAM_FILTER_PATTERN: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {SORT_KEY: {"S": [{"prefix": HISTORY_SK_PREFIX}]}}},
+}

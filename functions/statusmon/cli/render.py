@@ -1,0 +1,77 @@
+"""Text and JSON views of current states and histories for the statusmon command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from statusmon.domain.model import ResourceState, Transition, iso
+
+
+def state_record(state: ResourceState) -> dict[str, Any]:
+    return {
+        "resource_arn": state.resource_arn,
+        "service": state.service.value,
+        "resource_type": state.resource_type.value,
+        "name": state.name,
+        "parent_arn": state.parent_arn,
+        "status": state.status,
+        "reason": state.reason,
+        # When the service says the resource last changed; when we saw the change if it does not say.
+        "updated_at": iso(state.updated_at or state.observed_at),
+        "observed_at": iso(state.observed_at),
+        "version": state.version,
+        "details": state.details,
+    }
+
+
+def history_record(transition: Transition) -> dict[str, Any]:
+    return {
+        "version": transition.new.version,
+        "status": transition.new.status,
+        "previous_status": transition.previous_status,
+        "reason": transition.new.reason,
+        "detected_at": iso(transition.detected_at),
+        "updated_at": iso(transition.new.updated_at),
+        "baseline": transition.baseline,
+        "details": transition.new.details,
+    }
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def states_table(states: Sequence[ResourceState]) -> str:
+    rows = [
+        [
+            s.service.value,
+            _clip(s.name, 40),
+            s.status,
+            iso(s.updated_at or s.observed_at) or "",
+            _clip(s.reason, 60),
+        ]
+        for s in states
+    ]
+    return table(rows, ["SERVICE", "NAME", "STATUS", "UPDATED", "REASON"])
+
+
+def history_table(transitions: Sequence[Transition]) -> str:
+    rows = [
+        [
+            iso(t.detected_at) or "",
+            t.previous_status or "-",
+            t.new.status,
+            _clip(t.new.reason, 70) + (" (baseline)" if t.baseline else ""),
+        ]
+        for t in transitions
+    ]
+    return table(rows, ["DETECTED", "FROM", "TO", "REASON"])

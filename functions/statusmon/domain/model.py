@@ -1,0 +1,115 @@
+"""Domain objects shared by every layer: what a source saw, what the table knows, what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from statusmon.domain.vocabulary import DELETED, Phase, ResourceType, Service, phase
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, the one timestamp format users see."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One resource as a source read it in this sweep."""
+
+    service: Service
+    resource_type: ResourceType
+    resource_arn: str
+    name: str
+    status: str
+    parent_arn: str | None = None
+    reason: str | None = None
+    # The service's own last-change time (LastUpdatedTimestamp / lastUpdatedDateTime), when read.
+    updated_at: datetime | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def phase(self) -> Phase:
+        return phase(self.service, self.status)
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """The current state of one resource as recorded in the status table."""
+
+    service: Service
+    resource_type: ResourceType
+    resource_arn: str
+    name: str
+    status: str
+    parent_arn: str | None = None
+    reason: str | None = None
+    updated_at: datetime | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    observed_at: datetime | None = None
+    # Optimistic-concurrency version; 0 means "not in the table yet".
+    version: int = 0
+
+    @property
+    def phase(self) -> Phase:
+        return phase(self.service, self.status)
+
+    @classmethod
+    def from_observation(cls, obs: Observation, *, observed_at: datetime, version: int) -> ResourceState:
+        return cls(
+            service=obs.service,
+            resource_type=obs.resource_type,
+            resource_arn=obs.resource_arn,
+            name=obs.name,
+            status=obs.status,
+            parent_arn=obs.parent_arn,
+            reason=obs.reason,
+            updated_at=obs.updated_at,
+            details=dict(obs.details),
+            observed_at=observed_at,
+            version=version,
+        )
+
+    def deleted(self, *, observed_at: datetime) -> ResourceState:
+        return replace(
+            self,
+            status=DELETED,
+            reason="no longer listed by the service",
+            observed_at=observed_at,
+            version=self.version + 1,
+        )
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change worth recording: the new state, and the status it replaced.
+
+    ``new.version`` is the version the write creates; ``previous_version`` the one it was read at
+    (0 when the resource is new). ``baseline`` marks the silent first sweep of a service.
+    """
+
+    new: ResourceState
+    previous_status: str | None
+    previous_reason: str | None
+    previous_version: int
+    detected_at: datetime
+    baseline: bool = False
+
+    @property
+    def transition_id(self) -> str:
+        return f"{self.new.resource_arn}#{self.new.version}"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One notification, as the alert policy decided it (rendering is in ``logic.alerts``)."""
+
+    transition: Transition
+    severity: str  # "error" | "warning" | "info"

@@ -1,0 +1,88 @@
+"""The change rules: observations of one sweep x the table's known state -> transitions.
+
+A change is one of:
+
+* a resource seen for the first time (``previous_status`` is None);
+* a new status string;
+* the same *failed* status with a new reason (StatusMessage / failureReason) or a new service
+  timestamp (LastUpdatedTimestamp / lastUpdatedDateTime): an update that was retried and failed
+  again is a new failure, even if the sweep never saw it in flight;
+* a resource that is absent from a *complete* listing: it is marked ``DELETED``. A listing that
+  failed part way never deletes anything;
+* a deleted resource that is listed again.
+
+Nothing else is a change: an unchanged in-flight or complete resource produces no write.
+``baseline`` marks every transition of a service's first sweep, which the alert policy keeps silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from statusmon.domain.model import Observation, ResourceState, Transition
+from statusmon.domain.vocabulary import DELETED, Phase
+
+
+def is_change(observation: Observation, known: ResourceState | None) -> bool:
+    if known is None or known.status != observation.status:
+        return True
+    if observation.phase is not Phase.FAILED:
+        return False
+    new_reason = observation.reason is not None and observation.reason != known.reason
+    new_timestamp = observation.updated_at is not None and observation.updated_at != known.updated_at
+    return new_reason or new_timestamp
+
+
+def detect_changes(
+    observations: Iterable[Observation],
+    known: Mapping[str, ResourceState],
+    *,
+    now: datetime,
+    complete_listing: bool,
+    baseline: bool = False,
+) -> list[Transition]:
+    transitions: list[Transition] = []
+    seen: set[str] = set()
+    for observation in observations:
+        seen.add(observation.resource_arn)
+        previous = known.get(observation.resource_arn)
+        if not is_change(observation, previous):
+            continue
+        previous_version = previous.version if previous else 0
+        transitions.append(
+            Transition(
+                new=ResourceState.from_observation(
+                    observation, observed_at=now, version=previous_version + 1
+                ),
+                previous_status=previous.status if previous else None,
+                previous_reason=previous.reason if previous else None,
+                previous_version=previous_version,
+                detected_at=now,
+                baseline=baseline,
+            )
+        )
+    if complete_listing:
+        for arn, state in known.items():
+            if arn in seen or state.status == DELETED:
+                continue
+            transitions.append(
+                Transition(
+                    new=state.deleted(observed_at=now),
+                    previous_status=state.status,
+                    previous_reason=state.reason,
+                    previous_version=state.version,
+                    detected_at=now,
+                    baseline=baseline,
+                )
+            )
+    return transitions
+
+
+def needs_detail(observation: Observation, known: ResourceState | None) -> bool:
+    """Whether a Describe call adds something for this resource in this sweep.
+
+    Only resources that changed, are in flight or are failed: an unchanged complete resource costs
+    no Describe call, so a quiet sweep's calls do not grow with the number of resources.
+    """
+    return is_change(observation, known) or observation.phase in (Phase.IN_FLIGHT, Phase.FAILED)

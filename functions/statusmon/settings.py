@@ -1,0 +1,137 @@
+"""Settings, parsed and validated once from the environment.
+
+Logic never reads ``os.environ``: handlers and the CLI call :func:`get_settings` and pass values on.
+The CDK stack sets exactly the variables named by :data:`ENV_PREFIX` + field name (upper case);
+``tests/infra`` checks that the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "STATUSMON_"
+
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_PERSONALIZE_FILTER_ARN = re.compile(
+    r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:(dataset-group|dataset)/[A-Za-z0-9][A-Za-z0-9_./-]*$"
+)
+_PROJECT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,255}$")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message says which and how to fix it."""
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting statusmon reads, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
+
+    table_name: str = Field(default="", description="DynamoDB status table (required by every command).")
+    topic_arn: str = Field(default="", description="SNS topic that receives alerts (required to notify).")
+    history_retention_days: int = Field(
+        default=90, ge=1, le=3650, description="Days a history item is kept before DynamoDB TTL removes it."
+    )
+    alert_warnings: bool = Field(
+        default=True,
+        description="Alert (severity warning) when a dataset completes with error entries.",
+    )
+    alert_recoveries: bool = Field(
+        default=False, description="Alert (severity info) when a failed resource completes again."
+    )
+    project_names: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Only watch these Custom Labels projects (comma-separated)."
+    )
+    personalize_filter_arns: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Only watch import jobs of these Personalize dataset groups or datasets (comma list).",
+    )
+    sweep_deadline_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Stop a sweep this long after it started (0: no deadline; Lambda uses its own timeout).",
+    )
+
+    @field_validator("project_names", "personalize_filter_arns", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("topic_arn")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if value and not _TOPIC_ARN.match(value):
+            raise ValueError("expected arn:aws:sns:REGION:ACCOUNT:TOPIC")
+        return value
+
+    @field_validator("project_names")
+    @classmethod
+    def _projects(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not _PROJECT_NAME.match(name)]
+        if bad:
+            raise ValueError(f"not a Custom Labels project name: {bad[0]!r} (letters, digits, _ . -)")
+        return value
+
+    @field_validator("personalize_filter_arns")
+    @classmethod
+    def _personalize(cls, value: list[str]) -> list[str]:
+        bad = [arn for arn in value if not _PERSONALIZE_FILTER_ARN.match(arn)]
+        if bad:
+            raise ValueError(
+                f"not a Personalize dataset group or dataset ARN: {bad[0]!r} "
+                "(expected arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME or .../dataset/GROUP/TYPE)"
+            )
+        return value
+
+    def require_table(self) -> str:
+        if not self.table_name:
+            raise SettingsError(
+                f"{ENV_PREFIX}TABLE_NAME is not set: export it (the stack's TableName output), "
+                "or run `statusmon local-setup` for a local table"
+            )
+        return self.table_name
+
+    def require_topic(self) -> str:
+        if not self.topic_arn:
+            raise SettingsError(f"{ENV_PREFIX}TOPIC_ARN is not set: export the stack's TopicArn output")
+        return self.topic_arn
+
+
+def env_names() -> frozenset[str]:
+    """The environment variable names the settings model reads."""
+    return frozenset(ENV_PREFIX + name.upper() for name in Settings.model_fields)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Parse settings; a bad value raises :class:`SettingsError` with a one-line message."""
+    try:
+        if environ is None:
+            return Settings()
+        values = {
+            key[len(ENV_PREFIX) :].lower(): value
+            for key, value in environ.items()
+            if key.upper().startswith(ENV_PREFIX)
+        }
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, parsed once (Lambda cold start, CLI start)."""
+    return load_settings()

@@ -1,0 +1,62 @@
+import pytest
+
+from tests.e2e.conftest import run_statusmon
+
+
+def _one_line_error(result) -> str:
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("statusmon: error: ")
+    return lines[0]
+
+
+def test_missing_table_setting(cli_env: dict[str, str]) -> None:
+    assert "STATUSMON_TABLE_NAME is not set" in _one_line_error(run_statusmon("status", env=cli_env))
+
+
+def test_missing_table(cli_env: dict[str, str]) -> None:
+    line = _one_line_error(run_statusmon("status", env={**cli_env, "STATUSMON_TABLE_NAME": "nope"}))
+    assert "table 'nope' not found" in line
+
+
+def test_malformed_arn(cli_env: dict[str, str]) -> None:
+    line = _one_line_error(
+        run_statusmon("history", "arn:aws:s3:::bucket", env={**cli_env, "STATUSMON_TABLE_NAME": "t"})
+    )
+    assert "malformed ARN" in line
+
+
+def test_broken_setting(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "STATUSMON_TABLE_NAME": "t", "STATUSMON_HISTORY_RETENTION_DAYS": "forever"}
+    assert "STATUSMON_HISTORY_RETENTION_DAYS" in _one_line_error(run_statusmon("status", env=env))
+
+
+@pytest.mark.parametrize(
+    ("drop", "expected"),
+    [
+        (("AWS_REGION",), "no AWS region"),
+        (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "no AWS credentials"),
+    ],
+)
+def test_missing_region_or_credentials(cli_env: dict[str, str], tmp_path, drop, expected) -> None:
+    env = {k: v for k, v in cli_env.items() if k not in drop}
+    # No shared config or credentials files, no instance metadata: nothing else to fall back on
+    env.update(
+        STATUSMON_TABLE_NAME="t",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    assert expected in _one_line_error(run_statusmon("status", env=env))
+
+
+def test_unreachable_endpoint(cli_env: dict[str, str]) -> None:
+    env = {
+        **cli_env,
+        "STATUSMON_TABLE_NAME": "t",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    assert "cannot reach" in _one_line_error(run_statusmon("status", env=env))

@@ -1,0 +1,143 @@
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from statusmon.adapters.store import StatusStore, TableMissingError, transition_from_stream_image
+from statusmon.adapters.stream import StreamCursor
+from statusmon.domain.vocabulary import Service
+from statusmon.logic.changes import detect_changes
+from tests.unit.factories import DATASET_ARN, NOW, dataset, job
+
+
+def _sweep(store: StatusStore, *observations, baseline: bool = False, now=NOW) -> list:
+    """Diff against the table and record every transition, like one sweep of one service."""
+    known = store.load_service(observations[0].service)
+    changes = detect_changes(observations, known, now=now, complete_listing=False, baseline=baseline)
+    for change in changes:
+        assert store.record(change, retention_days=30)
+    return changes
+
+
+def test_local_table_has_stream_ttl_and_is_created_once(store: StatusStore) -> None:
+    # Given a table made by ensure_table
+    description = boto3.client("dynamodb").describe_table(TableName=store.table_name)["Table"]
+    ttl = boto3.client("dynamodb").describe_time_to_live(TableName=store.table_name)
+    # Then it has the stream, the indexes and TTL the design needs
+    assert description["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert {i["IndexName"] for i in description["GlobalSecondaryIndexes"]} == {"by_service", "failed"}
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+    # And creating it again is a no-op
+    assert store.ensure_table() is False
+
+
+def test_recorded_state_reads_back_by_service_and_by_arn(store: StatusStore) -> None:
+    # Given a dataset and an import job recorded
+    _sweep(store, dataset("CREATE_IN_PROGRESS", details={"stats": {"TotalEntries": 5}}))
+    _sweep(store, job("CREATE PENDING"))
+    # When the sweep reads a service's states
+    known = store.load_service(Service.REKOGNITION)
+    # Then it gets exactly that service's resources, with version and details
+    assert list(known) == [DATASET_ARN]
+    assert known[DATASET_ARN].version == 1
+    assert known[DATASET_ARN].details == {"stats": {"TotalEntries": 5}}
+    assert store.get(DATASET_ARN) == known[DATASET_ARN]
+    assert store.get(DATASET_ARN.replace("1690476084535", "1")) is None
+    assert [s.status for s in store.states()] == ["CREATE PENDING", "CREATE_IN_PROGRESS"]
+
+
+def test_two_writers_racing_leave_exactly_one_history_item(store: StatusStore) -> None:
+    # Given a dataset known in flight, and two sweeps that both read it at version 1
+    _sweep(store, dataset("CREATE_IN_PROGRESS"))
+    known = store.load_service(Service.REKOGNITION)
+    [change] = detect_changes([dataset("CREATE_FAILED", reason="bad")], known, now=NOW, complete_listing=True)
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def writer() -> None:
+        barrier.wait()
+        results.append(store.record(change, retention_days=30))
+
+    # When both record the same transition at the same moment
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one write wins, and the history holds the transition once
+    assert sorted(results) == [False, True]
+    history = store.history(DATASET_ARN)
+    assert [t.new.status for t in history] == ["CREATE_IN_PROGRESS", "CREATE_FAILED"]
+    assert store.get(DATASET_ARN).version == 2
+
+
+def test_stale_writer_is_refused(store: StatusStore) -> None:
+    # Given a transition computed from version 1, after another sweep moved the resource to version 2
+    _sweep(store, dataset("CREATE_IN_PROGRESS"))
+    stale = detect_changes(
+        [dataset("CREATE_FAILED")], store.load_service(Service.REKOGNITION), now=NOW, complete_listing=True
+    )[0]
+    _sweep(store, dataset("CREATE_COMPLETE"))
+    # Then the stale write changes nothing
+    assert store.record(stale, retention_days=30) is False
+    assert store.get(DATASET_ARN).status == "CREATE_COMPLETE"
+    assert len(store.history(DATASET_ARN)) == 2
+
+
+def test_failed_index_holds_only_current_failures(store: StatusStore) -> None:
+    _sweep(store, dataset("CREATE_FAILED", reason="bad manifest"))
+    _sweep(store, job("CREATE FAILED", reason="missing column"))
+    assert {s.status for s in store.states(failed_only=True)} == {"CREATE_FAILED", "CREATE FAILED"}
+    assert [s.status for s in store.states(Service.PERSONALIZE, failed_only=True)] == ["CREATE FAILED"]
+    # When the dataset recovers, it leaves the failed index
+    _sweep(store, dataset("UPDATE_COMPLETE"))
+    assert [s.service for s in store.states(failed_only=True)] == [Service.PERSONALIZE]
+
+
+def test_history_is_oldest_first_with_ttl(store: StatusStore) -> None:
+    statuses = ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED"]
+    for minute, status in enumerate(statuses):
+        _sweep(store, dataset(status), now=NOW + timedelta(minutes=minute))
+    history = store.history(DATASET_ARN)
+    assert [t.new.status for t in history] == statuses
+    assert [t.previous_status for t in history] == [None, *statuses[:-1]]
+    item = boto3.client("dynamodb").get_item(
+        TableName=store.table_name, Key={"pk": {"S": f"RES#{DATASET_ARN}"}, "sk": {"S": "H#0000000001"}}
+    )["Item"]
+    assert int(item["expires_at"]["N"]) == int((NOW + timedelta(days=30)).timestamp())
+
+
+def test_stream_carries_each_transition_once(store: StatusStore) -> None:
+    # Given a cursor at the stream's end
+    cursor = StreamCursor(store.table_name)
+    cursor.mark()
+    # When two transitions are written
+    written = _sweep(store, dataset("CREATE_IN_PROGRESS"), baseline=True)
+    written += _sweep(store, dataset("CREATE_FAILED", reason="bad"))
+    # Then the stream yields their history items, filtered to INSERTs of history, in order
+    records = cursor.read()
+    assert [transition_from_stream_image(r["dynamodb"]["NewImage"]) for r in records] == written
+    assert cursor.read() == []
+
+
+def test_missing_table_is_a_one_line_error(aws_endpoint: str) -> None:
+    missing = StatusStore("no-such-table")
+    with pytest.raises(TableMissingError) as raised:
+        missing.states()
+    assert "no-such-table" in str(raised.value)
+    assert "STATUSMON_TABLE_NAME" in str(raised.value)
+    with pytest.raises(TableMissingError):
+        missing.record(
+            detect_changes([dataset("CREATE_FAILED")], {}, now=NOW, complete_listing=True)[0],
+            retention_days=1,
+        )
+
+
+def test_equal_transitions_roundtrip_details(store: StatusStore) -> None:
+    obs = dataset(
+        "UPDATE_COMPLETE", details={"stats": {"ErrorEntries": 2}, "error_entries": [{"a": [1, "x"]}]}
+    )
+    [change] = _sweep(store, obs)
+    assert store.history(DATASET_ARN) == [replace(change)]

@@ -1,0 +1,122 @@
+import json
+
+from statusmon.domain.model import Alert
+from statusmon.logic.alerts import (
+    SCHEMA,
+    alert_document,
+    email_body,
+    message_attributes,
+    sns_message,
+    subject,
+)
+from tests.unit.factories import DATASET_ARN, JOB_ARN, dataset, job, transition
+
+CONTRACT_FIELDS = {
+    "schema",
+    "service",
+    "resource_type",
+    "resource_arn",
+    "name",
+    "parent_arn",
+    "status",
+    "previous_status",
+    "reason",
+    "severity",
+    "detected_at",
+    "details",
+    "console_url",
+}
+
+
+def _dataset_failure() -> Alert:
+    failed = dataset(
+        "UPDATE_FAILED",
+        reason="The manifest file contains too many invalid data objects.",
+        parent_arn="arn:aws:rekognition:us-east-1:123456789012:project/shoes/1690474772815",
+        details={
+            "stats": {"ErrorEntries": 3, "TotalEntries": 10},
+            "error_entries": [{"source-ref": "s3://b/1.jpg"}],
+        },
+    )
+    return Alert(transition(failed, previous_status="UPDATE_IN_PROGRESS"), "error")
+
+
+def test_document_has_exactly_the_contract_fields() -> None:
+    doc = alert_document(_dataset_failure())
+    assert set(doc) == CONTRACT_FIELDS
+    assert doc["schema"] == SCHEMA == "statusmon.alert/v1"
+    assert doc["service"] == "rekognition"
+    assert doc["resource_type"] == "dataset"
+    assert doc["resource_arn"] == DATASET_ARN
+    assert doc["status"] == "UPDATE_FAILED"
+    assert doc["previous_status"] == "UPDATE_IN_PROGRESS"
+    assert doc["reason"].startswith("The manifest file")
+    assert doc["severity"] == "error"
+    assert doc["detected_at"] == "2026-11-24T12:00:00Z"
+    assert doc["details"]["stats"]["ErrorEntries"] == 3
+    assert doc["console_url"].startswith("https://us-east-1.console.aws.amazon.com/rekognition/")
+
+
+def test_personalize_document_keeps_the_service_spelling_and_null_previous() -> None:
+    doc = alert_document(
+        Alert(transition(job("CREATE FAILED", reason="missing column"), previous_status=None), "error")
+    )
+    assert doc["status"] == "CREATE FAILED"
+    assert doc["previous_status"] is None
+    assert doc["resource_type"] == "dataset_import_job"
+    assert doc["resource_arn"] == JOB_ARN
+    assert "personalize" in doc["console_url"]
+    assert "eu-west-1" in doc["console_url"]
+
+
+def test_subject_is_short_ascii_and_one_line() -> None:
+    long_name = dataset("CREATE_FAILED", reason="x")
+    alert = Alert(transition(long_name), "error")
+    text = subject(alert)
+    assert text.startswith("[statusmon] ERROR")
+    assert "CREATE_FAILED" in text
+    huge = Alert(
+        transition(job("CREATE FAILED").__class__(**{**job("CREATE FAILED").__dict__, "name": "é" * 200})),
+        "error",
+    )
+    clipped = subject(huge)
+    assert len(clipped) < 100
+    assert clipped.isascii()
+    assert "\n" not in clipped
+    assert clipped.endswith("...")
+
+
+def test_email_body_is_readable_text_with_reason_stats_samples_and_console() -> None:
+    body = email_body(_dataset_failure())
+    assert "is UPDATE_FAILED (was UPDATE_IN_PROGRESS)" in body
+    assert "Reason:    The manifest file contains too many invalid data objects." in body
+    assert "ErrorEntries=3" in body
+    assert "s3://b/1.jpg" in body
+    assert "Console:   https://" in body
+    assert not body.lstrip().startswith("{")
+
+
+def test_email_body_of_an_import_job_shows_mode_and_location() -> None:
+    failed = job("CREATE FAILED", details={"import_mode": "FULL", "data_location": "s3://b/i.csv"})
+    body = email_body(Alert(transition(failed), "error"))
+    assert "(was not seen before)" in body
+    assert "(the service gave none)" in body
+    assert "FULL" in body
+    assert "s3://b/i.csv" in body
+
+
+def test_message_attributes_allow_filter_policies() -> None:
+    attributes = message_attributes(_dataset_failure())
+    assert attributes == {
+        "service": {"DataType": "String", "StringValue": "rekognition"},
+        "status": {"DataType": "String", "StringValue": "UPDATE_FAILED"},
+        "severity": {"DataType": "String", "StringValue": "error"},
+        "resource_type": {"DataType": "String", "StringValue": "dataset"},
+    }
+
+
+def test_sns_message_gives_json_by_default_and_text_to_email() -> None:
+    structure = json.loads(sns_message(_dataset_failure()))
+    assert set(structure) == {"default", "email"}
+    assert json.loads(structure["default"])["schema"] == SCHEMA
+    assert structure["email"] == email_body(_dataset_failure())

@@ -1,0 +1,127 @@
+from datetime import timedelta
+
+from statusmon.domain.vocabulary import DELETED
+from statusmon.logic.changes import detect_changes, is_change, needs_detail
+from tests.unit.factories import NOW, dataset, job, state
+
+OTHER_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/dataset/test/1690476084999"
+
+
+def test_first_sight_is_a_transition_from_nothing() -> None:
+    # Given an empty table
+    # When a sweep sees a dataset
+    [change] = detect_changes([dataset("CREATE_IN_PROGRESS")], {}, now=NOW, complete_listing=True)
+    # Then it is recorded as new, at version 1
+    assert change.previous_status is None
+    assert change.previous_version == 0
+    assert change.new.version == 1
+    assert change.new.status == "CREATE_IN_PROGRESS"
+    assert change.detected_at == NOW
+    assert not change.baseline
+
+
+def test_new_status_is_a_transition_with_the_previous_status() -> None:
+    known = {dataset("CREATE_IN_PROGRESS").resource_arn: state(dataset("CREATE_IN_PROGRESS"), version=4)}
+    [change] = detect_changes(
+        [dataset("CREATE_FAILED", reason="manifest not found")], known, now=NOW, complete_listing=True
+    )
+    assert change.previous_status == "CREATE_IN_PROGRESS"
+    assert change.previous_version == 4
+    assert change.new.version == 5
+    assert change.new.reason == "manifest not found"
+
+
+def test_unchanged_resources_produce_nothing() -> None:
+    # Given complete, in-flight and failed resources already recorded
+    complete = dataset("UPDATE_COMPLETE")
+    in_flight = job("CREATE IN_PROGRESS")
+    failed = dataset("CREATE_FAILED", arn=OTHER_ARN, reason="bad", updated_at=NOW)
+    known = {o.resource_arn: state(o) for o in (complete, in_flight, failed)}
+    # When the sweep sees them exactly as recorded
+    changes = detect_changes([complete, in_flight, failed], known, now=NOW, complete_listing=True)
+    # Then nothing is written
+    assert changes == []
+
+
+def test_same_failed_status_with_a_new_message_is_a_new_failure() -> None:
+    before = dataset("UPDATE_FAILED", reason="bad line 3")
+    known = {before.resource_arn: state(before)}
+    after = dataset("UPDATE_FAILED", reason="bad line 9")
+    [change] = detect_changes([after], known, now=NOW, complete_listing=True)
+    assert change.previous_status == "UPDATE_FAILED"
+    assert change.previous_reason == "bad line 3"
+    assert change.new.reason == "bad line 9"
+
+
+def test_same_failed_status_with_a_new_timestamp_is_a_new_failure() -> None:
+    # Given an update that failed, was retried and failed again with the same message
+    before = dataset("UPDATE_FAILED", reason="bad", updated_at=NOW - timedelta(hours=1))
+    after = dataset("UPDATE_FAILED", reason="bad", updated_at=NOW)
+    # Then the second failure is a transition of its own
+    assert is_change(after, state(before))
+    assert (
+        len(detect_changes([after], {after.resource_arn: state(before)}, now=NOW, complete_listing=True)) == 1
+    )
+
+
+def test_personalize_same_failure_refailure_uses_its_spelling() -> None:
+    before = job("CREATE FAILED", reason="Input CSV is missing the following columns: [TIMESTAMP]")
+    after = job("CREATE FAILED", reason="Access denied reading s3://bucket/x.csv")
+    assert is_change(after, state(before))
+    assert not is_change(before, state(before))
+
+
+def test_a_failed_observation_without_reason_or_timestamp_is_not_a_change() -> None:
+    # Given a listing that does not carry reason or timestamp
+    before = dataset("CREATE_FAILED", reason="bad", updated_at=NOW)
+    bare = dataset("CREATE_FAILED")
+    # Then absence of information is not a change
+    assert not is_change(bare, state(before))
+
+
+def test_a_new_timestamp_on_a_complete_resource_is_not_a_change() -> None:
+    before = dataset("UPDATE_COMPLETE", updated_at=NOW - timedelta(days=1))
+    after = dataset("UPDATE_COMPLETE", updated_at=NOW)
+    assert not is_change(after, state(before))
+
+
+def test_vanished_resource_is_deleted_after_a_complete_listing() -> None:
+    gone = dataset("CREATE_COMPLETE", arn=OTHER_ARN)
+    known = {gone.resource_arn: state(gone, version=3)}
+    [change] = detect_changes([], known, now=NOW, complete_listing=True)
+    assert change.new.status == DELETED
+    assert change.previous_status == "CREATE_COMPLETE"
+    assert change.new.version == 4
+    assert change.previous_version == 3
+
+
+def test_partial_listing_never_deletes() -> None:
+    gone = dataset("CREATE_COMPLETE", arn=OTHER_ARN)
+    assert detect_changes([], {gone.resource_arn: state(gone)}, now=NOW, complete_listing=False) == []
+
+
+def test_deleted_resources_stay_deleted_quietly_and_come_back_when_listed() -> None:
+    back = dataset("CREATE_COMPLETE")
+    deleted = state(back).deleted(observed_at=NOW)
+    known = {back.resource_arn: deleted}
+    # A deleted resource that is still absent is not deleted again
+    assert detect_changes([], known, now=NOW, complete_listing=True) == []
+    # A deleted resource listed again is a transition from DELETED
+    [change] = detect_changes([back], known, now=NOW, complete_listing=True)
+    assert change.previous_status == DELETED
+
+
+def test_baseline_marks_every_transition() -> None:
+    changes = detect_changes(
+        [dataset("CREATE_FAILED"), job("CREATE FAILED")], {}, now=NOW, complete_listing=True, baseline=True
+    )
+    assert len(changes) == 2
+    assert all(c.baseline for c in changes)
+
+
+def test_describe_only_what_changed_is_in_flight_or_failed() -> None:
+    complete = dataset("CREATE_COMPLETE")
+    assert not needs_detail(complete, state(complete))
+    assert needs_detail(complete, None)
+    assert needs_detail(dataset("UPDATE_IN_PROGRESS"), state(dataset("UPDATE_IN_PROGRESS")))
+    assert needs_detail(job("CREATE FAILED"), state(job("CREATE FAILED")))

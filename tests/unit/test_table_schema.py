@@ -1,0 +1,37 @@
+from statusmon.adapters import table_schema as schema
+from statusmon.adapters.store import HistoryItem, StateItem, history_sk
+
+
+def test_models_use_the_spec_keys_and_indexes() -> None:
+    # Given the PynamoDB models and the table spec everything else builds from
+    state = StateItem._get_schema()
+    # Then keys and indexes agree, so local tables and the CDK table fit the models
+    assert {k["AttributeName"]: k["KeyType"] for k in state["key_schema"]} == {"pk": "HASH", "sk": "RANGE"}
+    indexes = {
+        i["index_name"]: {k["AttributeName"]: k["KeyType"] for k in i["key_schema"]}
+        for i in state["global_secondary_indexes"]
+    }
+    assert indexes == {
+        spec.name: {spec.partition_key: "HASH", spec.sort_key: "RANGE"} for spec in schema.TABLE.indexes
+    }
+    assert StateItem.Meta.stream_view_type == schema.TABLE.stream_view_type
+    assert HistoryItem._ttl_attribute().attr_name == schema.TABLE.ttl_attribute
+
+
+def test_create_table_kwargs_define_every_key_attribute() -> None:
+    kwargs = schema.TABLE.create_table_kwargs("t")
+    defined = {a["AttributeName"] for a in kwargs["AttributeDefinitions"]}
+    used = {k["AttributeName"] for k in kwargs["KeySchema"]}
+    for index in kwargs["GlobalSecondaryIndexes"]:
+        used |= {k["AttributeName"] for k in index["KeySchema"]}
+    assert defined == used
+    assert kwargs["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_history_keys_sort_oldest_first_and_match_the_stream_filter() -> None:
+    keys = [history_sk(v) for v in (1, 2, 10, 100)]
+    assert keys == sorted(keys)
+    prefix = schema.STREAM_FILTER_PATTERN["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"]
+    assert all(k.startswith(prefix) for k in keys)
+    assert schema.STREAM_FILTER_PATTERN["eventName"] == ["INSERT"]
