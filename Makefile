@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup test test-fast lint format synth bench clean
+.PHONY: setup test test-fast lint format synth deploy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -25,6 +25,9 @@ node_modules/.installed: package.json package-lock.json
 test: setup
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,6 +39,9 @@ format: setup
 
 synth: setup
 	npx cdk synth --quiet
+
+deploy: setup
+	npx cdk deploy
 
 bench: setup
 	$(BIN)/python bench/sweep_bench.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,12 @@ def moto_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator(moto_url: str) -> Iterator[Any]:
+    """The Rekognition/Personalize emulator, its S3 reads going to moto, on a frozen clock."""
+    from statusmon_emulator import Emulator
+
+    with Emulator(s3_endpoint_url=moto_url, frozen_clock=True) as emu:
+        yield emu

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +52,64 @@ def run_statusmon(*args: str, env: dict[str, str], timeout: float = 120) -> Resu
 @pytest.fixture
 def cli_env(moto_url: str) -> dict[str, str]:
     return base_env(moto_url)
+
+
+@dataclass
+class World:
+    """A user's account in miniature: emulator + moto, a fresh table and topic, a subscribed queue."""
+
+    env: dict[str, str]
+    emulator: Any
+    queue_url: str
+
+    def sweep(self, *args: str) -> Result:
+        result = run_statusmon("sweep", *args, env=self.env)
+        assert result.code == 0, result.err
+        return result
+
+    def alerts(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs")
+        received: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return received
+            for message in batch:
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def world(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    emulator.reset()
+    emulator.clear_faults()
+    for name, value in {**base_env(moto_url), **emulator.environment()}.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    env = {
+        **base_env(moto_url),
+        **emulator.environment(),
+        "STATUSMON_TABLE_NAME": f"e2e-{uuid.uuid4().hex[:8]}",
+    }
+    setup = run_statusmon("local-setup", env=env)
+    assert setup.code == 0, setup.err
+    env.update(
+        dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in setup.out.splitlines()
+            if line.startswith("export ")
+        )
+    )
+    sqs = boto3.client("sqs")
+    queue_url = sqs.create_queue(QueueName=f"e2e-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns").subscribe(
+        TopicArn=env["STATUSMON_TOPIC_ARN"],
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    yield World(env, emulator, queue_url)
+    boto3.client("dynamodb").delete_table(TableName=env["STATUSMON_TABLE_NAME"])

@@ -27,11 +27,13 @@ def aws_endpoint(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 
 @pytest.fixture
-def store(aws_endpoint: str) -> StatusStore:
+def store(aws_endpoint: str) -> Iterator[StatusStore]:
     """A fresh status table, built from the table spec, for each test."""
     status_store = StatusStore(f"status-{uuid.uuid4().hex[:10]}")
     status_store.ensure_table()
-    return status_store
+    yield status_store
+    # moto copies every table a transaction touches: keep the server's tables few and small.
+    boto3.client("dynamodb").delete_table(TableName=status_store.table_name)
 
 
 @dataclass

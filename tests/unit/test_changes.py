@@ -119,9 +119,12 @@ def test_baseline_marks_every_transition() -> None:
     assert all(c.baseline for c in changes)
 
 
-def test_describe_only_what_changed_is_in_flight_or_failed() -> None:
+def test_describe_only_what_changed_or_is_failed() -> None:
     complete = dataset("CREATE_COMPLETE")
-    assert not needs_detail(complete, state(complete))
-    assert needs_detail(complete, None)
-    assert needs_detail(dataset("UPDATE_IN_PROGRESS"), state(dataset("UPDATE_IN_PROGRESS")))
-    assert needs_detail(job("CREATE FAILED"), state(job("CREATE FAILED")))
+    assert not needs_detail(complete, state(complete), redescribe_failed=True)
+    assert needs_detail(complete, None, redescribe_failed=False)
+    in_flight = dataset("UPDATE_IN_PROGRESS")
+    assert not needs_detail(in_flight, state(in_flight), redescribe_failed=True)
+    failed = dataset("UPDATE_FAILED", reason="bad")
+    assert needs_detail(failed, state(failed), redescribe_failed=True)
+    assert not needs_detail(job("CREATE FAILED"), state(job("CREATE FAILED")), redescribe_failed=False)

@@ -99,6 +99,17 @@ class StateItem(_ResourceFields):
     failed = _FailedIndex()
 
 
+class ServiceItem(Model):
+    """Per-service bookkeeping: when the silent baseline sweep completed."""
+
+    class Meta:
+        table_name = "statusmon-unbound"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=schema.PARTITION_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=schema.SORT_KEY)
+    baseline_at = UTCDateTimeAttribute()
+
+
 class HistoryItem(_ResourceFields):
     class Meta:
         table_name = "statusmon-unbound"
@@ -170,7 +181,7 @@ class StatusStore:
     def __init__(self, table_name: str, *, region: str | None = None) -> None:
         self.table_name = table_name
         self.region = region
-        for model in (StateItem, HistoryItem):
+        for model in (StateItem, HistoryItem, ServiceItem):
             # PynamoDB binds a model to its table through Meta; rebinding drops the cached connection.
             if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
                 model.Meta.table_name = table_name
@@ -252,7 +263,21 @@ class StatusStore:
             )
             return [_transition_from_history(item) for item in items]
 
+    def baseline_done(self, service: Service) -> bool:
+        """Whether a complete first sweep of ``service`` was recorded (later sweeps alert)."""
+        with self._errors("reading service bookkeeping"):
+            try:
+                ServiceItem.get(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK)
+            except ServiceItem.DoesNotExist:
+                return False
+        return True
+
     # -- writes -----------------------------------------------------------------------------------
+
+    def mark_baseline_done(self, service: Service, at: datetime) -> None:
+        item = ServiceItem(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK, baseline_at=at)
+        with self._errors("writing service bookkeeping"):
+            item.save()
 
     def record(self, transition: Transition, *, retention_days: int) -> bool:
         """Write the new current state and its history item in one transaction.

@@ -16,6 +16,7 @@ history                 ``RES#<arn>`` / ``H#<ver>``  same partition as the state
                                                     ``begins_with(sk, "H#")``; the zero-padded
                                                     version orders it and makes each transition's
                                                     key unique, so two writers cannot both add it
+service bookkeeping     ``SVC#<service>`` / ``META``  when the service's silent baseline completed
 alert dedup records     ``ALERT`` / ``<hash>``      Powertools idempotency records of the notifier
 ======================  ==========================  ===============================================
 
@@ -42,6 +43,7 @@ TTL_ATTRIBUTE = "expires_at"
 STREAM_VIEW_TYPE = "NEW_IMAGE"
 
 STATE_SK = "STATE"
+SERVICE_SK = "META"
 HISTORY_SK_PREFIX = "H#"
 RESOURCE_PK_PREFIX = "RES#"
 SERVICE_PK_PREFIX = "SVC#"

@@ -15,13 +15,18 @@ from typing import Any
 from statusmon import __version__
 from statusmon.adapters import sns
 from statusmon.adapters.errors import AwsError, environment_problem
+from statusmon.adapters.stack_outputs import TABLE_NAME, outputs_of
 from statusmon.adapters.store import StatusStore
+from statusmon.adapters.stream import StreamCursor
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.notify import notify_record
+from statusmon.logic.run import run_sweep
 from statusmon.settings import Settings, SettingsError, load_settings
 
 from . import render
 
+STACK_HELP = "find the table from this deployed stack's outputs (when STATUSMON_TABLE_NAME is unset)"
 DEFAULT_TABLE = "statusmon-status"
 DEFAULT_TOPIC = "statusmon-alerts"
 
@@ -49,8 +54,15 @@ def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace, settings: Settings) -> str:
+    """The table from STATUSMON_TABLE_NAME, or from a deployed stack's TableName output."""
+    if getattr(args, "stack", None) and not settings.table_name:
+        return outputs_of(args.stack)[TABLE_NAME]
+    return settings.require_table()
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = StatusStore(settings.require_table())
+    store = StatusStore(_table(args, settings))
     service = Service(args.service) if args.service else None
     states = store.states(service, failed_only=args.failed)
     if args.json:
@@ -65,7 +77,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     arn = parse_resource_arn(args.arn).arn
-    transitions = StatusStore(settings.require_table()).history(arn)
+    transitions = StatusStore(_table(args, settings)).history(arn)
     if args.json:
         print(json.dumps([render.history_record(t) for t in transitions], indent=2, default=str))
         return 0
@@ -73,6 +85,49 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no history for {arn}: it is not tracked (see `statusmon status`)", file=sys.stderr)
         return 1
     print(render.history_table(transitions))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    table_name = settings.require_table()
+    settings.require_topic()
+    services = [Service(args.service)] if args.service else list(Service)
+    cursor = StreamCursor(table_name)
+    cursor.mark()
+    reports = [run_sweep(service, settings) for service in services]
+    # Deliver what this sweep wrote, through the notifier's own code (the Lambda does this in AWS).
+    undelivered: list[str] = []
+    delivered = 0
+    for record in cursor.read():
+        try:
+            delivery = notify_record(record, settings)
+        except AwsError as exc:
+            undelivered.append(str(exc))
+            continue
+        if delivery.severity and delivery.transition:
+            delivered += 0 if delivery.duplicate else 1
+            state = delivery.transition.new
+            print(
+                f"alert {delivery.severity}: {state.service.value} {state.name} is {state.status}"
+                + (f": {state.reason}" if state.reason else ""),
+                file=sys.stderr,
+            )
+    for report in reports:
+        summary = report.summary()
+        note = " (baseline: recorded silently)" if report.baseline and report.recorded else ""
+        print(
+            f"{summary['service']}: {summary['seen']} resources, {summary['transitions']} changes{note}, "
+            f"{summary['aws_calls']} AWS calls ({summary['throttles']} throttled), "
+            f"{summary['duration_ms']} ms",
+            file=sys.stderr,
+        )
+        for problem in report.problems:
+            print(f"  warning: {problem}", file=sys.stderr)
+        if report.problems or not report.complete:
+            print("  the next sweep catches up on what this one could not read", file=sys.stderr)
+    print(json.dumps({"sweeps": [r.summary() for r in reports], "alerts_sent": delivered}))
+    if undelivered:
+        raise UsageError(f"{len(undelivered)} alert(s) not delivered: {undelivered[0]}")
     return 0
 
 
@@ -93,11 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--failed", action="store_true", help="only resources that are failed now")
     status.add_argument("--service", choices=[s.value for s in Service], help="only one service")
     status.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    status.add_argument("--stack", metavar="NAME", help=STACK_HELP)
     status.set_defaults(func=cmd_status)
+
+    sweep = commands.add_parser("sweep", help="one sweep of every source, then deliver the alerts it caused")
+    sweep.add_argument("--service", choices=[s.value for s in Service], help="only one service")
+    sweep.set_defaults(func=cmd_sweep)
 
     history = commands.add_parser("history", help="one resource's transitions, oldest first")
     history.add_argument("arn", help="dataset or dataset import job ARN")
     history.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    history.add_argument("--stack", metavar="NAME", help=STACK_HELP)
+
+    commands.add_parser(
+        "emulator",
+        help="run the local Rekognition/Personalize emulator (statusmon emulator --help)",
+        add_help=False,
+    )
     history.set_defaults(func=cmd_history)
     return parser
 
@@ -106,7 +173,13 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # A development tool: imported only when asked for (not shipped to Lambda).
+        from statusmon_emulator.cli import main as emulator_main  # noqa: PLC0415
+
+        return emulator_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     command: Command = args.func
     try:
         return command(args, _settings())

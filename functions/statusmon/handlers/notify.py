@@ -13,8 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from statusmon.logic.notify import notify_transition, transition_of_stream_record
-from statusmon.logic.policy import AlertPolicy
+from statusmon.logic.notify import notify_record
 from statusmon.metric_names import ALERTS_SENT, ALERTS_SUPPRESSED
 from statusmon.observability import logger, metrics, tracer
 from statusmon.settings import get_settings
@@ -23,15 +22,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> str | None:
-    settings = get_settings()
-    transition = transition_of_stream_record(record.raw_event)
-    delivery = notify_transition(
-        transition,
-        policy=AlertPolicy(warnings=settings.alert_warnings, recoveries=settings.alert_recoveries),
-        topic_arn=settings.require_topic(),
-        table_name=settings.require_table(),
-        context=lambda_context,
-    )
+    delivery = notify_record(record.raw_event, get_settings(), context=lambda_context)
     if delivery.severity is None:
         metrics.add_metric(name=ALERTS_SUPPRESSED, unit="Count", value=1)
     elif not delivery.duplicate:

@@ -41,9 +41,12 @@ def detect_changes(
     now: datetime,
     complete_listing: bool,
     baseline: bool = False,
+    also_listed: Iterable[str] = (),
 ) -> list[Transition]:
+    """``also_listed``: ARNs the listing had but that are not diffed now (their details could not
+    be read); they are not deleted."""
     transitions: list[Transition] = []
-    seen: set[str] = set()
+    seen: set[str] = set(also_listed)
     for observation in observations:
         seen.add(observation.resource_arn)
         previous = known.get(observation.resource_arn)
@@ -79,10 +82,11 @@ def detect_changes(
     return transitions
 
 
-def needs_detail(observation: Observation, known: ResourceState | None) -> bool:
+def needs_detail(observation: Observation, known: ResourceState | None, *, redescribe_failed: bool) -> bool:
     """Whether a Describe call adds something for this resource in this sweep.
 
-    Only resources that changed, are in flight or are failed: an unchanged complete resource costs
-    no Describe call, so a quiet sweep's calls do not grow with the number of resources.
+    Only resources that changed, and (where the source needs it to see a repeated failure) failed
+    ones: an unchanged complete or in-flight resource costs no Describe call, so a quiet sweep's
+    calls do not grow with the number of resources.
     """
-    return is_change(observation, known) or observation.phase in (Phase.IN_FLIGHT, Phase.FAILED)
+    return is_change(observation, known) or (redescribe_failed and observation.phase is Phase.FAILED)

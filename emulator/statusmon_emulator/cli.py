@@ -1,0 +1,91 @@
+"""`statusmon emulator`: run the Rekognition + Personalize emulator until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from statusmon_emulator.emulator import Emulator
+from statusmon_emulator.settings import DEFAULT_DURATIONS
+
+
+def _duration(text: str) -> tuple[str, float]:
+    name, sep, seconds = text.partition("=")
+    if not sep or name not in DEFAULT_DURATIONS:
+        raise argparse.ArgumentTypeError(f"expected NAME=SECONDS with NAME in {', '.join(DEFAULT_DURATIONS)}")
+    try:
+        return name, float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{seconds!r} is not a number of seconds") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statusmon emulator",
+        description="Local Rekognition Custom Labels and Personalize import job emulator (AWS JSON 1.1).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account-id", default="123456789012")
+    parser.add_argument(
+        "--s3-endpoint-url", default=None, help="defaults to AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL"
+    )
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of calls throttled (0..1)")
+    parser.add_argument(
+        "--error-rate", type=float, default=0.0, help="share of calls answered with a 5xx (0..1)"
+    )
+    parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every call")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault injection random stream")
+    parser.add_argument("--frozen-clock", action="store_true", help="time moves only through the admin API")
+    parser.add_argument(
+        "--duration",
+        type=_duration,
+        action="append",
+        default=[],
+        metavar="NAME=SECONDS",
+        help="override a lifecycle duration (repeatable)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        emulator = Emulator(
+            host=args.host,
+            port=args.port,
+            region=args.region,
+            s3_endpoint_url=args.s3_endpoint_url,
+            durations=dict(args.duration),
+            seed=args.seed,
+            account_id=args.account_id,
+            frozen_clock=args.frozen_clock,
+        )
+        if args.throttle_rate or args.error_rate or args.latency_ms:
+            emulator.set_faults(None, args.throttle_rate, args.error_rate, args.latency_ms)
+        emulator.start()
+    except (OSError, ValueError) as exc:
+        print(f"statusmon emulator: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"statusmon emulator listening on {emulator.url}")
+        for name, value in emulator.environment().items():
+            print(f"export {name}={value}")
+        print("Admin API under /_emulator (see docs/emulator.md). Ctrl-C to stop.", flush=True)
+        stop.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        emulator.stop()
+    print("statusmon emulator stopped", flush=True)
+    return 0

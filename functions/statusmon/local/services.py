@@ -1,0 +1,73 @@
+"""Start moto server (DynamoDB + streams, SNS, SQS, S3) and the emulator on free loopback ports."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalServices:
+    moto_url: str
+    emulator: Any  # statusmon_emulator.Emulator
+
+    def environment(self) -> dict[str, str]:
+        """What points every boto3 and PynamoDB client at the local services."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            **self.emulator.environment(),
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+            "AWS_DEFAULT_REGION": self.emulator.region,
+            "AWS_REGION": self.emulator.region,
+        }
+
+
+@contextmanager
+def local_services(
+    *, region: str = "us-east-1", durations: Mapping[str, float] | None = None, frozen_clock: bool = True
+) -> Iterator[LocalServices]:
+    """moto server and the emulator, stopped on exit (nothing is left running)."""
+    # Development dependencies, imported only in local mode.
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+    from statusmon_emulator import Emulator  # noqa: PLC0415
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    moto_url = f"http://127.0.0.1:{port}"
+    try:
+        with Emulator(
+            region=region, s3_endpoint_url=moto_url, durations=durations, frozen_clock=frozen_clock
+        ) as emulator:
+            yield LocalServices(moto_url, emulator)
+    finally:
+        moto.stop()
+
+
+@contextmanager
+def patched_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, restoring the previous values."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,0 +1,218 @@
+"""The deployment's configuration: `cdk.json` context under the key ``statusmon``, validated at synth.
+
+A bad value stops the synth with one line naming the key and the fix (:class:`ConfigError`), never a
+traceback. Values that the functions also read (filters, history retention, an SNS topic ARN) are
+validated by :class:`statusmon.settings.Settings` itself, so the stack cannot accept a value the
+functions would then reject at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from statusmon.settings import ENV_PREFIX, Settings
+
+CONTEXT_KEY = "statusmon"
+
+_RATE = re.compile(r"^(?P<value>[1-9]\d*) (?P<unit>minute|minutes|hour|hours|day|days)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+# The staleness alarm looks at three schedule periods; CloudWatch caps an alarm's whole evaluation
+# window (period x evaluation periods) at one day, so a period may be at most eight hours.
+_MAX_RATE_SECONDS = 8 * 3600
+# A deliberately plain check: SNS itself confirms the address by mail.
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+# The retentions CloudWatch Logs accepts, by the name of aws_logs.RetentionDays member.
+LOG_RETENTION = {
+    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH",
+    60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS", 150: "FIVE_MONTHS", 180: "SIX_MONTHS",
+    365: "ONE_YEAR", 400: "THIRTEEN_MONTHS", 545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS",
+    1827: "FIVE_YEARS", 2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}  # fmt: skip
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+
+class ServiceName(StrEnum):
+    REKOGNITION = "rekognition"
+    PERSONALIZE = "personalize"
+
+
+class ConfigError(ValueError):
+    """A context value is malformed; ``str()`` is one line: the key, what is wrong, how to fix it."""
+
+
+def _via_settings(field: str, value: object) -> Any:
+    """Validate one value with the runtime settings model and return it parsed."""
+    try:
+        return getattr(Settings.model_validate({field: value}), field)
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        if message.startswith("Input should be"):
+            message += f" ({Settings.model_fields[field].description})"
+        raise ValueError(message) from None
+
+
+class StatusmonConfig(BaseModel):
+    """Every option of ``cdk.json`` → ``context`` → ``statusmon``, with its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stack_name: str = "statusmon"
+    schedule_rate: str = "5 minutes"
+    services: tuple[ServiceName, ...] = (ServiceName.REKOGNITION, ServiceName.PERSONALIZE)
+    alert_emails: tuple[str, ...] = ()
+    ops_topic_arn: str | None = None
+    history_retention_days: int = 90
+    alert_warnings: bool = True
+    alert_recoveries: bool = False
+    project_names: tuple[str, ...] = ()
+    personalize_filter_arns: tuple[str, ...] = ()
+    log_retention_days: int = 30
+    throwaway: bool = False
+
+    @field_validator("stack_name")
+    @classmethod
+    def _stack_name(cls, value: str) -> str:
+        if not _STACK_NAME.match(value):
+            raise ValueError("use letters, digits and hyphens, starting with a letter (at most 128)")
+        return value
+
+    @field_validator("schedule_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        match = _RATE.match(value.strip())
+        hint = 'use "N minutes", "N hours" or "N days" (singular for 1: "1 hour"), 1 minute to 8 hours'
+        if not match:
+            raise ValueError(f"{value!r} is not a rate; {hint}")
+        amount, unit = int(match["value"]), match["unit"]
+        if (amount == 1) != (not unit.endswith("s")):
+            fixed = f"{amount} {unit.rstrip('s')}{'' if amount == 1 else 's'}"
+            raise ValueError(
+                f"{value!r}: EventBridge wants the singular for 1, the plural otherwise: write {fixed!r}"
+            )
+        if amount * _UNIT_SECONDS[unit.rstrip("s")] > _MAX_RATE_SECONDS:
+            raise ValueError(f"{value!r} is longer than 8 hours (the staleness alarm's limit); {hint}")
+        return value.strip()
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _services(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            known = [service.value for service in ServiceName]
+            for name in value:
+                if name not in known:
+                    raise ValueError(f"unknown service {name!r}; use a list of {' and/or '.join(known)}")
+            if len(set(value)) != len(value):
+                raise ValueError("a service is listed twice; list each at most once")
+            if not value:
+                raise ValueError("no service enabled; list at least one of rekognition, personalize")
+        return value
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for email in value:
+            if not _EMAIL.match(email):
+                raise ValueError(f'{email!r} is not an email address; use a list like ["ops@example.com"]')
+        return value
+
+    @field_validator("ops_topic_arn")
+    @classmethod
+    def _ops_topic(cls, value: str | None) -> str | None:
+        if value:
+            _via_settings("topic_arn", value)
+        return value or None
+
+    @field_validator("history_retention_days", "project_names", "personalize_filter_arns", mode="before")
+    @classmethod
+    def _runtime_setting(cls, value: object, info: ValidationInfo) -> object:
+        parsed = _via_settings(str(info.field_name), list(value) if isinstance(value, tuple) else value)
+        return tuple(parsed) if isinstance(parsed, list) else parsed
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION:
+            raise ValueError(
+                f"{value} is not a CloudWatch Logs retention; use one of {', '.join(map(str, LOG_RETENTION))}"
+            )
+        return value
+
+    @property
+    def rate_seconds(self) -> int:
+        match = _RATE.match(self.schedule_rate)
+        assert match is not None  # validated above
+        return int(match["value"]) * _UNIT_SECONDS[match["unit"].rstrip("s")]
+
+    def function_environment(self, *, table_name: str) -> dict[str, str]:
+        """The ``STATUSMON_*`` variables of a function: names come from the settings model's fields."""
+        values: dict[str, object] = {
+            "table_name": table_name,
+            "history_retention_days": self.history_retention_days,
+            "alert_warnings": self.alert_warnings,
+            "alert_recoveries": self.alert_recoveries,
+            "project_names": self.project_names,
+            "personalize_filter_arns": self.personalize_filter_arns,
+        }
+        environment: dict[str, str] = {}
+        for field, value in values.items():
+            if value == ():
+                continue  # an unset filter means "watch everything"
+            if isinstance(value, tuple):
+                text = ",".join(value)
+            elif isinstance(value, bool):
+                text = str(value).lower()
+            else:
+                text = str(value)
+            environment[setting_variable(field)] = text
+        return environment
+
+
+def setting_variable(field: str) -> str:
+    """The environment variable the functions read ``field`` of their settings from."""
+    if field not in Settings.model_fields:
+        raise KeyError(f"statusmon.settings.Settings has no field {field!r}")
+    return ENV_PREFIX + field.upper()
+
+
+def load_config(raw: object) -> StatusmonConfig:
+    """Validate the ``statusmon`` context value (a dict, or JSON text from ``-c statusmon=...``)."""
+    if raw is None:
+        raw = {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{CONTEXT_KEY}: not a JSON object; pass -c '{CONTEXT_KEY}={{...}}'") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{CONTEXT_KEY}: expected an object of options in cdk.json context")
+    try:
+        return StatusmonConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    key = ".".join([CONTEXT_KEY, *location]) if location else CONTEXT_KEY
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(StatusmonConfig.model_fields)
+        message = f"unknown option; known options: {known}"
+    elif error["type"] in {"bool_type", "bool_parsing"}:
+        message = "expected true or false"
+    elif error["type"] in {"int_type", "int_parsing", "int_from_float"}:
+        message = "expected a whole number"
+    elif error["type"] in {"tuple_type", "list_type"}:
+        message = 'expected a list, e.g. ["a", "b"]'
+    elif error["type"] == "string_type":
+        message = "expected a string"
+    return f"{key}: {message}"

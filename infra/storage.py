@@ -1,0 +1,55 @@
+"""The status table, built from :data:`statusmon.adapters.table_schema.TABLE` (names are never retyped)."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.nag import acknowledge
+from statusmon.adapters.table_schema import TABLE
+
+
+def _string(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class StatusStorage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: cdk.RemovalPolicy) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=_string(TABLE.partition_key),
+            sort_key=_string(TABLE.sort_key),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            stream=dynamodb.StreamViewType[TABLE.stream_view_type],
+            time_to_live_attribute=TABLE.ttl_attribute,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            removal_policy=removal_policy,
+        )
+        for index in TABLE.indexes:
+            self.table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=_string(index.partition_key),
+                sort_key=_string(index.sort_key),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+
+
+def grant_table(table: dynamodb.Table, function: lambda_.IFunction) -> None:
+    """Item read/write on the table and its indexes: ``grant_read_write_data``, no table admin."""
+    table.grant_read_write_data(function)
+    if function.role is not None:
+        table_id = cdk.Stack.of(table).get_logical_id(cast(cdk.CfnElement, table.node.default_child))
+        acknowledge(
+            function.role,
+            f"IAM5[Resource::<{table_id}.Arn>/index/*]",
+            "grant_read_write_data covers the table's own GSIs (by_service, failed) as index/*",
+        )

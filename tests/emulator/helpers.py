@@ -1,0 +1,45 @@
+"""Manifest lines and small waits shared by the emulator tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def classification(ref: str, label: str) -> dict[str, Any]:
+    return {
+        "source-ref": ref,
+        "animal": 1,
+        "animal-metadata": {
+            "class-name": label,
+            "confidence": 1,
+            "type": "groundtruth/image-classification",
+            "job-name": "labeling-job/animal",
+            "human-annotated": "yes",
+            "creation-date": "2023-07-27T00:00:00",
+        },
+    }
+
+
+def detection(ref: str, boxes: list[dict[str, Any]], class_map: dict[str, str]) -> dict[str, Any]:
+    return {
+        "source-ref": ref,
+        "bbox": {"image_size": [{"width": 640, "height": 480, "depth": 3}], "annotations": boxes},
+        "bbox-metadata": {
+            "objects": [{"confidence": 1} for _ in boxes],
+            "class-map": class_map,
+            "type": "groundtruth/object-detection",
+            "human-annotated": "yes",
+        },
+    }
+
+
+def jsonl(*docs: Any) -> bytes:
+    return "\n".join(d if isinstance(d, str) else json.dumps(d) for d in docs).encode()
+
+
+def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(excinfo.value.response["Error"]["Code"])

@@ -1,0 +1,112 @@
+"""`cdk bootstrap` + `cdk deploy` of the real app into moto server's CloudFormation.
+
+What moto cannot show (so this test does not claim it): it skips alarms, topic/queue policies,
+email subscriptions, async invoke configs, TTL and PITR, and it cannot run the functions. And it
+records no outputs for a stack created through a change set, which is `cdk deploy`'s default:
+hence `--method=direct` (CreateStack) here; a real deployment uses change sets as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from statusmon.adapters.stack_outputs import outputs_of
+from statusmon.adapters.table_schema import TABLE
+from tests.conftest import free_port
+from tests.infra.conftest import ROOT
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+STACK = "statusmon-moto"
+
+
+@pytest.fixture(scope="module")
+def cloudformation_endpoint() -> Iterator[str]:
+    """A moto server of its own: the deployed stack must not leak into other tests' moto state."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        # "localhost", not 127.0.0.1: moto reads "127" in a template URL as an S3 bucket name.
+        yield f"http://localhost:{port}"
+    finally:
+        server.stop()
+
+
+def _cdk(endpoint: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "CDK_"))}
+    env |= {
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    return subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "cdk"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")  # moto: resource types it skips
+def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
+    cloudformation_endpoint: str, tmp_path: Path
+) -> None:
+    # Given a bootstrapped (moto) account
+    # (run outside the project: with a cdk.json around, bootstrap would synthesize the app into ./cdk.out)
+    bootstrap = _cdk(cloudformation_endpoint, "bootstrap", f"aws://{ACCOUNT}/{REGION}", cwd=tmp_path)
+    assert bootstrap.returncode == 0, bootstrap.stderr[-3000:]
+    # When the app is deployed as a throwaway stack (real arm64 bundling, cdk-nag on)
+    context = json.dumps({"stack_name": STACK, "throwaway": True, "alert_emails": ["ops@example.com"]})
+    deploy = _cdk(
+        cloudformation_endpoint,
+        "deploy",
+        STACK,
+        "--method=direct",
+        "--require-approval=never",
+        "--output",
+        str(tmp_path / "cdk.out"),
+        "--context",
+        f"statusmon={context}",
+        cwd=ROOT,
+    )
+    assert deploy.returncode == 0, deploy.stderr[-3000:]
+
+    # Then outputs_of finds the table and topic, as `statusmon status --stack` will
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=cloudformation_endpoint, region_name=REGION)  # type: ignore[call-overload]
+
+    outputs = outputs_of(STACK, client("cloudformation"))
+    assert set(outputs) == {"TableName", "TopicArn", "DlqUrl", "DashboardUrl"}
+    # And the table exists with the keys, indexes and stream of table_schema.TABLE
+    table = client("dynamodb").describe_table(TableName=outputs["TableName"])["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == [TABLE.partition_key, TABLE.sort_key]
+    assert sorted(i["IndexName"] for i in table["GlobalSecondaryIndexes"]) == sorted(
+        i.name for i in TABLE.indexes
+    )
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": TABLE.stream_view_type}
+    # And the notifier listens to that stream with the history-item filter
+    (mapping,) = client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == table["LatestStreamArn"]
+    assert "H#" in mapping["FilterCriteria"]["Filters"][0]["Pattern"]
+    # And the topic is the encrypted one the outputs name
+    topic = client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])
+    assert topic["Attributes"]["KmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")

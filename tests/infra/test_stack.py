@@ -1,0 +1,354 @@
+"""What users and the functions depend on in the synthesized template (one synth per session)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from statusmon import metric_names
+from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
+from statusmon.settings import env_names
+from tests.infra.conftest import ALERT_EMAILS, Synth, synthesize
+
+POLL_HANDLERS = {
+    "statusmon.handlers.poll_rekognition.handler": {
+        "rekognition:DescribeProjects",
+        "rekognition:DescribeDataset",
+        "rekognition:ListDatasetEntries",
+    },
+    "statusmon.handlers.poll_personalize.handler": {
+        "personalize:ListDatasetImportJobs",
+        "personalize:DescribeDatasetImportJob",
+        "personalize:ListDatasets",
+    },
+}
+NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
+TABLE_ITEM_ACTIONS = {
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+}
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def functions_by_handler(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {
+        fn["Properties"]["Handler"]: (logical_id, fn)
+        for logical_id, fn in synth.resources("AWS::Lambda::Function").items()
+    }
+
+
+def role_actions(synth: Synth, function: dict[str, Any]) -> set[str]:
+    """Every action the function's role allows, across its inline and attached policies."""
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = synth.json["Resources"][role_id]
+    assert not role["Properties"].get("ManagedPolicyArns"), "roles carry no managed policies"
+    actions: set[str] = set()
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                assert statement["Effect"] == "Allow"
+                listed = statement["Action"]
+                actions |= {listed} if isinstance(listed, str) else set(listed)
+    return actions
+
+
+def test_every_function_is_arm64_python_314_json_logs_and_traced(synth: Synth) -> None:
+    # Given the synthesized stack
+    # When we look at each function
+    functions = synth.resources("AWS::Lambda::Function")
+    # Then all three share one runtime, architecture, logging and tracing set-up
+    assert len(functions) == 3
+    for fn in functions.values():
+        props = fn["Properties"]
+        assert props["Runtime"] == "python3.14"
+        assert props["Architectures"] == ["arm64"]
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+        log_group = synth.json["Resources"][log_group_id]
+        assert log_group["Properties"]["RetentionInDays"] == 30
+        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == metric_names.SERVICE_NAME
+        assert props["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == metric_names.NAMESPACE
+
+
+def test_environment_variables_are_ones_the_settings_model_reads(synth: Synth) -> None:
+    # Given every function of the stack
+    table_ref = {"Ref": next(iter(synth.resources("AWS::DynamoDB::Table")))}
+    topic_ref = {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
+    for handler, (_, fn) in functions_by_handler(synth).items():
+        variables = fn["Properties"]["Environment"]["Variables"]
+        # When we keep the statusmon variables
+        ours = {name for name in variables if not name.startswith("POWERTOOLS_")}
+        # Then each is a settings field, and nothing else is set
+        assert ours <= env_names(), handler
+        assert all(name.startswith("STATUSMON_") for name in ours)
+        # And the table name is on every function, the topic ARN on the notifier
+        assert variables["STATUSMON_TABLE_NAME"] == table_ref
+        if handler == NOTIFY_HANDLER:
+            assert variables["STATUSMON_TOPIC_ARN"] == topic_ref
+
+
+def test_poll_functions_run_on_the_configured_rate_one_at_a_time(synth: Synth) -> None:
+    # Given the default schedule rate in cdk.json (5 minutes)
+    functions = functions_by_handler(synth)
+    rules = synth.resources("AWS::Events::Rule")
+    # When we follow each rule to its target
+    targets = {
+        rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: rule["Properties"]["ScheduleExpression"]
+        for rule in rules.values()
+    }
+    # Then each poll function has its own rule at that rate, and reserved concurrency 1
+    for handler in POLL_HANDLERS:
+        logical_id, fn = functions[handler]
+        assert targets[logical_id] == "rate(5 minutes)"
+        assert fn["Properties"]["ReservedConcurrentExecutions"] == 1
+    # And the notifier is not scheduled
+    assert functions[NOTIFY_HANDLER][0] not in targets
+    # And a failed sweep is not retried: the next one catches up
+    synth.template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 300}
+    )
+
+
+@pytest.mark.parametrize("handler", sorted(POLL_HANDLERS))
+def test_poll_roles_allow_exactly_their_service_actions_and_table_items(synth: Synth, handler: str) -> None:
+    # Given a poll function
+    _, fn = functions_by_handler(synth)[handler]
+    # When we collect its role's actions
+    actions = role_actions(synth, fn)
+    # Then they are its Describe/List actions, item access to the table, its logs and X-Ray: no wildcard
+    assert actions == POLL_HANDLERS[handler] | TABLE_ITEM_ACTIONS | LOG_ACTIONS | XRAY_ACTIONS
+    assert not any("*" in action for action in actions)
+
+
+def test_notifier_role_publishes_reads_the_stream_and_writes_the_dlq(synth: Synth) -> None:
+    # Given the notifier
+    _, fn = functions_by_handler(synth)[NOTIFY_HANDLER]
+    # When we collect its role's actions
+    actions = role_actions(synth, fn)
+    # Then it may publish (with the topic key), use the table and its stream, and send to its DLQ
+    assert actions == (
+        TABLE_ITEM_ACTIONS
+        | LOG_ACTIONS
+        | XRAY_ACTIONS
+        | {"sns:Publish", "kms:Decrypt", "kms:GenerateDataKey"}
+        | {"dynamodb:DescribeStream", "dynamodb:ListStreams"}
+        | {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    )
+    # And no wildcard action
+    assert not any("*" in action for action in actions)
+
+
+def test_table_keys_indexes_stream_ttl_and_protection(synth: Synth) -> None:
+    # Given the status table
+    table = synth.only("AWS::DynamoDB::Table")
+    props = table["Properties"]
+    # Then its keys, indexes, TTL and stream come from table_schema.TABLE
+    assert props["KeySchema"] == [
+        {"AttributeName": TABLE.partition_key, "KeyType": "HASH"},
+        {"AttributeName": TABLE.sort_key, "KeyType": "RANGE"},
+    ]
+    indexes = {
+        index["IndexName"]: [key["AttributeName"] for key in index["KeySchema"]]
+        for index in props["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {index.name: [index.partition_key, index.sort_key] for index in TABLE.indexes}
+    assert props["StreamSpecification"] == {"StreamViewType": TABLE.stream_view_type}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": TABLE.ttl_attribute, "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    # And it is encrypted, recoverable, and kept when the stack goes
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_notifier_reads_only_new_history_items_with_bounded_retries_and_a_dlq(synth: Synth) -> None:
+    # Given the notifier's event source mapping
+    mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
+    # Then it filters with table_schema.STREAM_FILTER_PATTERN
+    (criterion,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(criterion["Pattern"]) == STREAM_FILTER_PATTERN
+    # And reports partial batch failures, bisects, retries a bounded number of times, for a bounded age
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
+    # And sends what still fails to the DLQ
+    dlq_id = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert synth.json["Resources"][dlq_id]["Type"] == "AWS::SQS::Queue"
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+
+
+def _denies_insecure_transport(synth: Synth, policy_type: str, target_key: str, target_id: str) -> bool:
+    for policy in synth.resources(policy_type).values():
+        targets = policy["Properties"][target_key]
+        if {"Ref": target_id} not in targets:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                return True
+    return False
+
+
+def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_addresses(synth: Synth) -> None:
+    # Given the alert topic
+    (topic_id, topic), *_ = synth.resources("AWS::SNS::Topic").items()
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    # Then it is encrypted with a rotated customer key that CloudWatch alarms may use
+    key = synth.json["Resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    principals = [s.get("Principal", {}).get("Service") for s in key["KeyPolicy"]["Statement"]]
+    assert "cloudwatch.amazonaws.com" in principals
+    # And it refuses publishing without TLS
+    assert _denies_insecure_transport(synth, "AWS::SNS::TopicPolicy", "Topics", topic_id)
+    # And each configured address is subscribed by email
+    subscriptions = synth.resources("AWS::SNS::Subscription").values()
+    assert sorted(s["Properties"]["Endpoint"] for s in subscriptions) == sorted(ALERT_EMAILS)
+    assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
+
+
+def test_dlq_is_encrypted_and_tls_only(synth: Synth) -> None:
+    # Given every queue of the stack (the notifier's DLQ)
+    queues = synth.resources("AWS::SQS::Queue")
+    assert queues
+    for queue_id, queue in queues.items():
+        # Then it is encrypted at rest and refuses requests without TLS
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        assert _denies_insecure_transport(synth, "AWS::SQS::QueuePolicy", "Queues", queue_id)
+
+
+def _alarms_by_metric(synth: Synth) -> dict[str, list[dict[str, Any]]]:
+    alarms: dict[str, list[dict[str, Any]]] = {}
+    for alarm in synth.resources("AWS::CloudWatch::Alarm").values():
+        alarms.setdefault(alarm["Properties"]["MetricName"], []).append(alarm["Properties"])
+    return alarms
+
+
+def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(synth: Synth) -> None:
+    # Given no ops topic configured
+    topic_ref = {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
+    # When we group the alarms by metric
+    alarms = _alarms_by_metric(synth)
+    # Then each function has an error alarm, the DLQ one on depth above zero, each service a staleness one
+    assert len(alarms["Errors"]) == 3
+    (dlq_alarm,) = alarms["ApproximateNumberOfMessagesVisible"]
+    assert dlq_alarm["Threshold"] == 0
+    assert dlq_alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    stale = alarms[metric_names.SWEEP_SUCCEEDED]
+    assert sorted(
+        next(d["Value"] for d in a["Dimensions"] if d["Name"] == metric_names.SOURCE_DIMENSION) for a in stale
+    ) == ["personalize", "rekognition"]
+    for alarm in stale:
+        # No successful sweep in three schedule periods, no data counting as failure
+        assert alarm["Namespace"] == metric_names.NAMESPACE
+        assert {"Name": "service", "Value": metric_names.SERVICE_NAME} in alarm["Dimensions"]
+        assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (300, 3, 3)
+        assert alarm["ComparisonOperator"] == "LessThanThreshold"
+        assert alarm["Threshold"] == 1
+        assert alarm["TreatMissingData"] == "breaching"
+    # And every alarm notifies the alert topic
+    for group in alarms.values():
+        for alarm in group:
+            assert alarm["AlarmActions"] == [topic_ref]
+
+
+def test_outputs_are_the_ones_the_cli_reads(synth: Synth) -> None:
+    # Given the template's outputs
+    outputs = synth.json["Outputs"]
+    # Then they carry exactly these keys
+    assert {"TableName", "TopicArn", "DlqUrl", "DashboardUrl"} <= set(outputs)
+    table_id = next(iter(synth.resources("AWS::DynamoDB::Table")))
+    assert outputs["TableName"]["Value"] == {"Ref": table_id}
+    assert outputs["TopicArn"]["Value"] == {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
+
+
+def test_dashboard_shows_sweeps_transitions_alerts_calls_and_durations(synth: Synth) -> None:
+    # Given the dashboard body (a JSON string with tokens joined in)
+    body = synth.only("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
+    text = json.dumps(body)
+    # Then it graphs the statusmon metrics users look at
+    for name in (
+        metric_names.SWEEP_SUCCEEDED,
+        metric_names.TRANSITIONS,
+        metric_names.ALERTS_SENT,
+        metric_names.AWS_CALLS,
+        metric_names.SWEEP_DURATION,
+        "Duration",
+    ):
+        assert name in text, name
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """A second configuration: one service, an hourly rate, an ops topic, a throwaway stack, filters."""
+    return synthesize(
+        tmp_path_factory.mktemp("variant"),
+        services=["personalize"],
+        schedule_rate="1 hour",
+        ops_topic_arn="arn:aws:sns:us-east-1:123456789012:ops",
+        throwaway=True,
+        personalize_filter_arns=["arn:aws:personalize:us-east-1:123456789012:dataset-group/shop"],
+        log_retention_days=7,
+    )
+
+
+def test_a_disabled_service_has_no_function_rule_or_alarm(variant: Synth) -> None:
+    # Given only personalize enabled
+    handlers = {fn["Properties"]["Handler"] for fn in variant.resources("AWS::Lambda::Function").values()}
+    # Then there is no Rekognition poller, and the one rule runs hourly
+    assert handlers == {NOTIFY_HANDLER, "statusmon.handlers.poll_personalize.handler"}
+    variant.template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)"})
+    # And staleness is judged over three hours
+    (stale,) = _alarms_by_metric(variant)[metric_names.SWEEP_SUCCEEDED]
+    assert (stale["Period"], stale["EvaluationPeriods"]) == (3600, 3)
+
+
+def test_a_configured_ops_topic_receives_the_alarms(variant: Synth) -> None:
+    # Given an ops topic ARN in the context
+    # Then every alarm notifies it, not the alert topic
+    for group in _alarms_by_metric(variant).values():
+        for alarm in group:
+            assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:ops"]
+
+
+def test_a_throwaway_stack_deletes_its_table_and_filters_reach_the_poller(variant: Synth) -> None:
+    # Given throwaway: true
+    table = variant.only("AWS::DynamoDB::Table")
+    # Then the table goes with the stack
+    assert table["DeletionPolicy"] == "Delete"
+    # And the dataset-group filter and log retention reach the function and its log group
+    variant.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "statusmon.handlers.poll_personalize.handler",
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "STATUSMON_PERSONALIZE_FILTER_ARNS": (
+                            "arn:aws:personalize:us-east-1:123456789012:dataset-group/shop"
+                        )
+                    }
+                )
+            },
+        },
+    )
+    assert {
+        g["Properties"]["RetentionInDays"] for g in variant.resources("AWS::Logs::LogGroup").values()
+    } == {7}

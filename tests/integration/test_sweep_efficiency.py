@@ -1,0 +1,135 @@
+"""The sweep against the emulator and moto: what a quiet sweep costs, and the filters."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from statusmon.adapters.store import StatusStore
+from statusmon.adapters.stream import StreamCursor
+from statusmon.domain.vocabulary import Service
+from statusmon.logic.run import run_sweep
+from statusmon.settings import load_settings
+
+PROJECTS = 101  # two DescribeProjects pages
+JOBS = 101  # two ListDatasetImportJobs pages
+FAILED_DATASETS = 3
+
+
+@pytest.fixture
+def seeded(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    emulator.reset()
+    emulator.clear_faults()
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    projects = [
+        {
+            "name": f"p{i:04d}",
+            "datasets": [
+                {
+                    "type": "TRAIN",
+                    "status": "CREATE_FAILED"
+                    if i < FAILED_DATASETS
+                    else ("UPDATE_IN_PROGRESS" if i == PROJECTS - 1 else "CREATE_COMPLETE"),
+                }
+            ],
+        }
+        for i in range(PROJECTS)
+    ]
+    jobs = [
+        {
+            "name": f"job-{i:04d}",
+            "status": "CREATE FAILED" if i % 50 == 0 else "ACTIVE",
+            "failure_reason": "bad",
+        }
+        for i in range(JOBS)
+    ]
+    emulator.seed(
+        rekognition={"projects": projects},
+        personalize={
+            "dataset_groups": [{"name": "shop", "datasets": [{"type": "Interactions", "import_jobs": jobs}]}]
+        },
+    )
+    return emulator
+
+
+def _calls(emulator: Any) -> dict[str, int]:
+    return {k: v for k, v in emulator.call_counts().items() if v}
+
+
+def test_a_quiet_sweep_costs_list_pages_and_failed_datasets_only(seeded: Any, store: StatusStore) -> None:
+    # Given a baseline sweep of both services over the seeded account
+    settings = load_settings({"STATUSMON_TABLE_NAME": store.table_name})
+    for service in Service:
+        first = run_sweep(service, settings)
+        assert first.baseline
+        assert first.succeeded
+    # When nothing changes and the next sweep runs
+    seeded.reset_calls()
+    cursor = StreamCursor(store.table_name)
+    cursor.mark()
+    reports = [run_sweep(service, settings) for service in Service]
+    # Then it lists in pages of 100, describes only the failed datasets, and writes nothing
+    assert _calls(seeded) == {
+        "rekognition:DescribeProjects": math.ceil(PROJECTS / 100),
+        "rekognition:DescribeDataset": FAILED_DATASETS,
+        "personalize:ListDatasetImportJobs": math.ceil(JOBS / 100),
+    }
+    assert [r.recorded for r in reports] == [[], []]
+    assert [r.seen for r in reports] == [PROJECTS, JOBS]
+    assert [r.aws_calls for r in reports] == [
+        math.ceil(PROJECTS / 100) + FAILED_DATASETS,
+        math.ceil(JOBS / 100),
+    ]
+    assert cursor.read() == []
+
+
+def test_project_names_are_asked_ten_at_a_time(seeded: Any, store: StatusStore) -> None:
+    names = [f"p{i:04d}" for i in range(12)]
+    settings = load_settings(
+        {"STATUSMON_TABLE_NAME": store.table_name, "STATUSMON_PROJECT_NAMES": ",".join(names)}
+    )
+    report = run_sweep(Service.REKOGNITION, settings)
+    assert report.seen == 12
+    assert seeded.call_counts()["rekognition:DescribeProjects"] == 2
+
+
+def test_personalize_filter_by_dataset_group(seeded: Any, store: StatusStore) -> None:
+    group = "arn:aws:personalize:us-east-1:123456789012:dataset-group/shop"
+    seeded.seed(
+        personalize={
+            "dataset_groups": [
+                {"name": "other", "datasets": [{"type": "Items", "import_jobs": [{"name": "other-1"}]}]}
+            ]
+        }
+    )
+    settings = load_settings(
+        {"STATUSMON_TABLE_NAME": store.table_name, "STATUSMON_PERSONALIZE_FILTER_ARNS": group}
+    )
+    report = run_sweep(Service.PERSONALIZE, settings)
+    assert report.seen == JOBS
+    assert report.succeeded
+    assert {s.parent_arn for s in store.states(Service.PERSONALIZE)} == {
+        "arn:aws:personalize:us-east-1:123456789012:dataset/shop/INTERACTIONS"
+    }
+    calls = seeded.call_counts()
+    assert calls["personalize:ListDatasets"] == 1
+    assert calls["personalize:ListDatasetImportJobs"] == math.ceil(JOBS / 100)
+
+
+def test_a_listing_that_fails_part_way_deletes_nothing(
+    seeded: Any, store: StatusStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(
+        {"STATUSMON_TABLE_NAME": store.table_name, "STATUSMON_PROJECT_NAMES": "p0001,p0002"}
+    )
+    run_sweep(Service.REKOGNITION, settings)
+    seeded.set_faults(operation="DescribeProjects", error_rate=1.0)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    report = run_sweep(Service.REKOGNITION, settings)
+    assert not report.complete
+    assert report.recorded == []
+    assert "DescribeProjects" in report.problems[0]
+    assert all(s.status != "DELETED" for s in store.states(Service.REKOGNITION))

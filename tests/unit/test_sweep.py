@@ -1,0 +1,237 @@
+"""The sweep's orchestration with in-memory fakes: what it describes, writes and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from statusmon.adapters.aws import CallCounter
+from statusmon.adapters.errors import AwsError, ThrottledError
+from statusmon.adapters.sources import Listing
+from statusmon.domain.model import Observation, ResourceState, Transition
+from statusmon.domain.vocabulary import DELETED, Service
+from statusmon.logic.sweep import sweep
+from tests.unit.factories import NOW, dataset, job
+
+ARN2 = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/dataset/test/1690476084999"
+
+
+@dataclass
+class FakeSource:
+    service: Service
+    redescribe_failed: bool
+    listed: list[Observation]
+    complete: bool = True
+    detail: dict[str, dict[str, Any]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    described: list[str] = field(default_factory=list)
+    counter: CallCounter = field(default_factory=CallCounter)
+
+    def read_listing(self) -> Listing:
+        return Listing(list(self.listed), self.complete, [] if self.complete else ["page 2 throttled"])
+
+    def describe(self, observation: Observation) -> Observation:
+        self.described.append(observation.resource_arn)
+        if observation.resource_arn in self.broken:
+            raise ThrottledError(f"DescribeDataset {observation.resource_arn}: throttled")
+        return replace(observation, **self.detail.get(observation.resource_arn, {}))
+
+    def wants_error_samples(self, observation: Observation) -> bool:
+        return bool((observation.details.get("stats") or {}).get("ErrorEntries"))
+
+    def error_samples(self, observation: Observation) -> list[dict[str, Any]]:
+        return self.samples
+
+
+@dataclass
+class FakeStore:
+    states: dict[str, ResourceState] = field(default_factory=dict)
+    history: list[Transition] = field(default_factory=list)
+    sneaky: dict[str, ResourceState] = field(default_factory=dict)  # written by "another sweep"
+    failing: bool = False
+    baselined: set[Service] = field(default_factory=set)
+
+    def baseline_done(self, service: Service) -> bool:
+        return service in self.baselined
+
+    def mark_baseline_done(self, service: Service, at: object) -> None:
+        self.baselined.add(service)
+
+    def load_service(self, service: Service) -> dict[str, ResourceState]:
+        return {arn: s for arn, s in self.states.items() if s.service is service}
+
+    def get(self, arn: str) -> ResourceState | None:
+        return self.states.get(arn)
+
+    def record(self, transition: Transition, *, retention_days: int) -> bool:
+        if self.failing:
+            raise AwsError("recording a transition failed: InternalServerError")
+        arn = transition.new.resource_arn
+        if arn in self.sneaky:
+            self.states[arn] = self.sneaky.pop(arn)
+        current = self.states.get(arn)
+        if (current.version if current else 0) != transition.previous_version:
+            return False
+        self.states[arn] = transition.new
+        self.history.append(transition)
+        return True
+
+
+def _run(source: FakeSource, store: FakeStore, **kwargs: Any):
+    return sweep(source, store, retention_days=30, now=NOW, **kwargs)
+
+
+def test_first_sweep_is_a_silent_baseline_then_changes_are_not() -> None:
+    store = FakeStore()
+    source = FakeSource(Service.PERSONALIZE, False, [job("CREATE FAILED", reason="old")])
+    first = _run(source, store)
+    assert first.baseline
+    assert [t.baseline for t in store.history] == [True]
+    source.listed = [
+        job("CREATE FAILED", reason="old"),
+        job("CREATE PENDING", arn=source.listed[0].resource_arn + "2"),
+    ]
+    second = _run(source, store)
+    assert not second.baseline
+    assert [t.baseline for t in second.recorded] == [False]
+
+
+def test_a_quiet_sweep_describes_and_writes_nothing_for_unchanged_resources() -> None:
+    # Given complete and in-flight datasets already recorded
+    listed = [dataset("CREATE_COMPLETE"), dataset("UPDATE_IN_PROGRESS", arn=ARN2)]
+    store = FakeStore(
+        {o.resource_arn: ResourceState.from_observation(o, observed_at=NOW, version=1) for o in listed}
+    )
+    source = FakeSource(Service.REKOGNITION, True, listed)
+    # When nothing changed
+    report = _run(source, store)
+    # Then no Describe and no write
+    assert source.described == []
+    assert report.recorded == []
+    assert report.succeeded
+
+
+def test_failed_datasets_are_described_to_see_a_repeated_failure() -> None:
+    failed = dataset("UPDATE_FAILED", reason="bad", updated_at=NOW - timedelta(hours=1))
+    store = FakeStore(
+        {failed.resource_arn: ResourceState.from_observation(failed, observed_at=NOW, version=3)}
+    )
+    listed = dataset("UPDATE_FAILED", reason="bad")  # DescribeProjects carries no timestamp
+    source = FakeSource(
+        Service.REKOGNITION, True, [listed], detail={listed.resource_arn: {"updated_at": NOW}}
+    )
+    report = _run(source, store)
+    assert source.described == [listed.resource_arn]
+    [again] = report.recorded
+    assert again.previous_status == "UPDATE_FAILED"
+    assert again.new.version == 4
+
+
+def test_completion_with_errors_carries_sample_entries() -> None:
+    done = dataset("UPDATE_COMPLETE")
+    source = FakeSource(
+        Service.REKOGNITION,
+        True,
+        [done, dataset("CREATE_COMPLETE", arn=ARN2)],
+        detail={done.resource_arn: {"details": {"stats": {"ErrorEntries": 2}}}},
+        samples=[{"source-ref": "s3://b/1.jpg", "errors": [{"code": "X"}]}],
+    )
+    store = FakeStore(
+        {
+            ARN2: ResourceState.from_observation(
+                dataset("CREATE_COMPLETE", arn=ARN2), observed_at=NOW, version=1
+            )
+        }
+    )
+    [change] = _run(source, store).recorded
+    assert change.new.details["error_entries"] == [{"source-ref": "s3://b/1.jpg", "errors": [{"code": "X"}]}]
+
+
+def test_an_unreadable_resource_is_skipped_not_deleted_and_the_rest_recorded() -> None:
+    known = dataset("CREATE_IN_PROGRESS")
+    store = FakeStore({known.resource_arn: ResourceState.from_observation(known, observed_at=NOW, version=1)})
+    source = FakeSource(
+        Service.REKOGNITION,
+        True,
+        [dataset("CREATE_FAILED"), dataset("CREATE_COMPLETE", arn=ARN2)],
+        broken={known.resource_arn},
+    )
+    report = _run(source, store)
+    assert [t.new.resource_arn for t in report.recorded] == [ARN2]
+    assert store.states[known.resource_arn].status == "CREATE_IN_PROGRESS"
+    assert not report.succeeded
+    assert "throttled" in report.problems[0]
+
+
+def test_incomplete_listing_deletes_nothing_complete_listing_does() -> None:
+    gone = dataset("CREATE_COMPLETE", arn=ARN2)
+    store = FakeStore({ARN2: ResourceState.from_observation(gone, observed_at=NOW, version=1)})
+    partial = _run(FakeSource(Service.REKOGNITION, True, [], complete=False), store)
+    assert partial.recorded == []
+    assert not partial.complete
+    full = _run(FakeSource(Service.REKOGNITION, True, []), store)
+    assert [t.new.status for t in full.recorded] == [DELETED]
+
+
+def test_a_lost_race_is_diffed_again_against_the_winner() -> None:
+    before = dataset("CREATE_IN_PROGRESS")
+    store = FakeStore(
+        {before.resource_arn: ResourceState.from_observation(before, observed_at=NOW, version=1)}
+    )
+    # Another sweep records the same failure between our read and our write
+    winner = ResourceState.from_observation(
+        dataset("CREATE_FAILED", reason="bad"), observed_at=NOW, version=2
+    )
+    store.sneaky[before.resource_arn] = winner
+    source = FakeSource(Service.REKOGNITION, True, [dataset("CREATE_FAILED", reason="bad")])
+    report = _run(source, store)
+    assert report.lost_races == 1
+    assert report.recorded == []  # the winner's write stands; nothing is recorded twice
+    assert store.states[before.resource_arn] == winner
+
+
+def test_out_of_time_stops_cleanly_without_deleting() -> None:
+    known = dataset("CREATE_COMPLETE", arn=ARN2)
+    store = FakeStore({ARN2: ResourceState.from_observation(known, observed_at=NOW, version=1)})
+    report = _run(
+        FakeSource(Service.REKOGNITION, True, [dataset("CREATE_FAILED")]), store, out_of_time=lambda: True
+    )
+    assert report.stopped_early
+    assert report.recorded == []
+    assert store.states[ARN2].status == "CREATE_COMPLETE"
+
+
+def test_write_failures_are_reported_and_left_for_the_next_sweep() -> None:
+    store = FakeStore(failing=True)
+    report = _run(FakeSource(Service.PERSONALIZE, False, [job("ACTIVE")]), store)
+    assert report.recorded == []
+    assert report.problems == ["recording a transition failed: InternalServerError"]
+    assert report.summary()["problems"] == report.problems
+
+
+def test_an_empty_account_completes_its_baseline_so_the_first_job_ever_alerts() -> None:
+    # Given a region with no import jobs yet
+    store = FakeStore()
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    assert _run(source, store).baseline
+    # When the first job ever appears, already failed
+    source.listed = [job("CREATE FAILED", reason="no such file")]
+    [change] = _run(source, store).recorded
+    # Then it is not part of the baseline
+    assert not change.baseline
+
+
+def test_an_incomplete_baseline_sweep_leaves_the_baseline_pending() -> None:
+    store = FakeStore()
+    partial = _run(FakeSource(Service.REKOGNITION, True, [dataset("CREATE_FAILED")], complete=False), store)
+    assert partial.baseline
+    assert Service.REKOGNITION not in store.baselined
+    second = _run(
+        FakeSource(Service.REKOGNITION, True, [dataset("CREATE_FAILED"), dataset("UPDATE_FAILED", arn=ARN2)]),
+        store,
+    )
+    assert second.baseline
+    assert [t.baseline for t in second.recorded] == [True]
+    assert Service.REKOGNITION in store.baselined
