@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup test test-fast lint format synth deploy bench clean
+.PHONY: setup demo test test-fast lint format synth deploy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -21,6 +21,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+demo: setup
+	$(BIN)/statusmon demo
 
 test: setup
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)

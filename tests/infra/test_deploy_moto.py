@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,32 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
     # And the topic is the encrypted one the outputs name
     topic = client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])
     assert topic["Attributes"]["KmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+    # And the statusmon command, given only the stack name, reads the deployed (empty) table
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STATUSMON_"))}
+    env |= {
+        "AWS_ENDPOINT_URL": cloudformation_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "PYTHONPATH": str(ROOT / "functions"),
+    }
+    status = subprocess.run(
+        [sys.executable, "-m", "statusmon.cli.main", "status", "--stack", STACK, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout) == []
+    missing = subprocess.run(
+        [sys.executable, "-m", "statusmon.cli.main", "status", "--stack", "no-such-stack"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("statusmon: error: stack 'no-such-stack' not found")

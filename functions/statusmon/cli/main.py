@@ -17,11 +17,9 @@ from statusmon.adapters import sns
 from statusmon.adapters.errors import AwsError, environment_problem
 from statusmon.adapters.stack_outputs import TABLE_NAME, outputs_of
 from statusmon.adapters.store import StatusStore
-from statusmon.adapters.stream import StreamCursor
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.vocabulary import Service
-from statusmon.logic.notify import notify_record
-from statusmon.logic.run import run_sweep
+from statusmon.logic.run import sweep_and_deliver
 from statusmon.settings import Settings, SettingsError, load_settings
 
 from . import render
@@ -89,30 +87,17 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    table_name = settings.require_table()
-    settings.require_topic()
     services = [Service(args.service)] if args.service else list(Service)
-    cursor = StreamCursor(table_name)
-    cursor.mark()
-    reports = [run_sweep(service, settings) for service in services]
-    # Deliver what this sweep wrote, through the notifier's own code (the Lambda does this in AWS).
-    undelivered: list[str] = []
-    delivered = 0
-    for record in cursor.read():
-        try:
-            delivery = notify_record(record, settings)
-        except AwsError as exc:
-            undelivered.append(str(exc))
-            continue
-        if delivery.severity and delivery.transition:
-            delivered += 0 if delivery.duplicate else 1
+    outcome = sweep_and_deliver(settings, services)
+    for delivery in outcome.deliveries:
+        if delivery.severity and delivery.transition and not delivery.duplicate:
             state = delivery.transition.new
             print(
                 f"alert {delivery.severity}: {state.service.value} {state.name} is {state.status}"
                 + (f": {state.reason}" if state.reason else ""),
                 file=sys.stderr,
             )
-    for report in reports:
+    for report in outcome.reports:
         summary = report.summary()
         note = " (baseline: recorded silently)" if report.baseline and report.recorded else ""
         print(
@@ -125,10 +110,17 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  warning: {problem}", file=sys.stderr)
         if report.problems or not report.complete:
             print("  the next sweep catches up on what this one could not read", file=sys.stderr)
-    print(json.dumps({"sweeps": [r.summary() for r in reports], "alerts_sent": delivered}))
-    if undelivered:
-        raise UsageError(f"{len(undelivered)} alert(s) not delivered: {undelivered[0]}")
+    print(json.dumps({"sweeps": [r.summary() for r in outcome.reports], "alerts_sent": outcome.alerts_sent}))
+    if outcome.undelivered:
+        raise UsageError(f"{len(outcome.undelivered)} alert(s) not delivered: {outcome.undelivered[0]}")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    # Local mode only: moto and the emulator are development dependencies.
+    from statusmon.local.demo import run_demo  # noqa: PLC0415
+
+    return run_demo()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("arn", help="dataset or dataset import job ARN")
     history.add_argument("--json", action="store_true", help="a JSON list, for scripts")
     history.add_argument("--stack", metavar="NAME", help=STACK_HELP)
+
+    demo = commands.add_parser("demo", help="the whole monitor locally, with a scripted story of failures")
+    demo.set_defaults(func=cmd_demo)
 
     commands.add_parser(
         "emulator",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+from statusmon.adapters.errors import AwsError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
+from statusmon.adapters.stream import StreamCursor
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.notify import Delivery, notify_record
 from statusmon.logic.sweep import Source, Store, SweepReport, never, sweep
 from statusmon.settings import Settings
 
@@ -41,3 +45,33 @@ def run_sweep(
         retention_days=settings.history_retention_days,
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
     )
+
+
+@dataclass
+class SweepOutcome:
+    reports: list[SweepReport]
+    deliveries: list[Delivery] = field(default_factory=list)
+    undelivered: list[str] = field(default_factory=list)
+
+    @property
+    def alerts_sent(self) -> int:
+        return sum(1 for d in self.deliveries if d.severity and not d.duplicate)
+
+
+def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Service)) -> SweepOutcome:
+    """One sweep of each service, then the alerts it caused, before returning.
+
+    Outside Lambda there is no event source mapping: the table's stream is read directly and each
+    new history item goes through the notifier's own code. (In AWS both may run; the notifier's
+    per-transition idempotency keeps each alert single.)
+    """
+    cursor = StreamCursor(settings.require_table())
+    settings.require_topic()
+    cursor.mark()
+    outcome = SweepOutcome([run_sweep(service, settings) for service in services])
+    for record in cursor.read():
+        try:
+            outcome.deliveries.append(notify_record(record, settings))
+        except AwsError as exc:
+            outcome.undelivered.append(str(exc))
+    return outcome

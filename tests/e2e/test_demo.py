@@ -1,0 +1,52 @@
+"""`statusmon demo` as a new user runs it: the story, its alerts, the table and a history."""
+
+import re
+import subprocess
+import sys
+
+from tests.e2e.conftest import ROOT
+
+
+def test_demo_tells_the_story_and_exits_cleanly() -> None:
+    # Given a shell with no AWS configuration at all
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(ROOT),
+        "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT / 'emulator'}",
+    }
+    # When the user runs the demo
+    result = subprocess.run(
+        [sys.executable, "-m", "statusmon.cli.main", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # Then it exits 0 having printed each alert as the subscribed queue received it
+    assert result.returncode == 0, result.stderr
+    alerts = re.findall(r"ALERT \[(\w+)\] (\w+) (.+)", result.stdout)
+    assert alerts == [
+        ("ERROR", "rekognition", "dataset demo-shoes/test"),
+        ("WARNING", "rekognition", "dataset demo-shoes/train"),
+        ("ERROR", "rekognition", "dataset demo-shoes/train"),
+        ("ERROR", "personalize", "dataset import job demo-import-missing-column"),
+    ]
+    assert "Input CSV is missing the following columns: [TIMESTAMP]" in result.stdout
+    assert "2 of 37 entries have errors" in result.stdout
+    # And the status table and a dataset's history at the end
+    assert re.search(r"^SERVICE\s+NAME\s+STATUS\s+UPDATED\s+REASON$", result.stdout, re.MULTILINE)
+    assert re.search(r"^personalize\s+demo-import-ok\s+ACTIVE", result.stdout, re.MULTILINE)
+    assert re.search(r"^rekognition\s+demo-boots/test\s+UPDATE_COMPLETE", result.stdout, re.MULTILINE)
+    history = result.stdout.split("statusmon history")[1].split("DETECTED")[1].splitlines()[1:]
+    statuses = [re.split(r"\s{2,}", line)[2] for line in history if line.startswith("20")]
+    assert statuses == [
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_FAILED",
+    ]
+    assert "everything stopped" in result.stdout
+    assert "Traceback" not in result.stderr
