@@ -60,3 +60,10 @@ def test_unreachable_endpoint(cli_env: dict[str, str]) -> None:
         "AWS_MAX_ATTEMPTS": "1",
     }
     assert "cannot reach" in _one_line_error(run_statusmon("status", env=env))
+
+
+def test_sweep_that_cannot_run_says_why(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "STATUSMON_TABLE_NAME": "t"}
+    assert "STATUSMON_TOPIC_ARN is not set" in _one_line_error(run_statusmon("sweep", env=env))
+    env["STATUSMON_TOPIC_ARN"] = "arn:aws:sns:us-east-1:123456789012:alerts"
+    assert "table 't' not found" in _one_line_error(run_statusmon("sweep", env=env))

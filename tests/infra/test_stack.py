@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 
 from statusmon import metric_names
 from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
-from statusmon.settings import env_names
+from statusmon.settings import env_names, load_settings
 from tests.infra.conftest import ALERT_EMAILS, Synth, synthesize
 
 POLL_HANDLERS = {
@@ -352,3 +352,27 @@ def test_a_throwaway_stack_deletes_its_table_and_filters_reach_the_poller(varian
     assert {
         g["Properties"]["RetentionInDays"] for g in variant.resources("AWS::Logs::LogGroup").values()
     } == {7}
+
+
+def test_configured_values_reach_the_functions_as_settings_they_parse(tmp_path) -> None:
+    # Given a stack configured with filters and non-default alert options
+    projects = ["shoes", "boots"]
+    groups = ["arn:aws:personalize:us-east-1:123456789012:dataset-group/retail"]
+    synth = synthesize(
+        tmp_path,
+        project_names=projects,
+        personalize_filter_arns=groups,
+        alert_recoveries=True,
+        alert_warnings=False,
+        history_retention_days=30,
+    )
+    for handler, (_, fn) in functions_by_handler(synth).items():
+        variables = fn["Properties"]["Environment"]["Variables"]
+        literal = {k: v for k, v in variables.items() if k.startswith("STATUSMON_") and isinstance(v, str)}
+        # When a function parses its environment with the settings model
+        settings = load_settings({**literal, "STATUSMON_TABLE_NAME": "from-ref"})
+        # Then it gets exactly what cdk.json said
+        assert settings.project_names == projects, handler
+        assert settings.personalize_filter_arns == groups, handler
+        assert (settings.alert_recoveries, settings.alert_warnings) == (True, False), handler
+        assert settings.history_retention_days == 30, handler

@@ -10,24 +10,9 @@ from statusmon.adapters.stream import StreamCursor
 from statusmon.handlers import notify
 from statusmon.logic.changes import detect_changes
 from statusmon.settings import get_settings
+from tests.contract import ALERT_FIELDS
 from tests.integration.conftest import Subscriber, subscribe_queue
 from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
-
-CONTRACT_FIELDS = {
-    "schema",
-    "service",
-    "resource_type",
-    "resource_arn",
-    "name",
-    "parent_arn",
-    "status",
-    "previous_status",
-    "reason",
-    "severity",
-    "detected_at",
-    "details",
-    "console_url",
-}
 
 
 def _configure(monkeypatch: pytest.MonkeyPatch, store: StatusStore, topic_arn: str) -> None:
@@ -57,7 +42,7 @@ def test_a_written_failure_reaches_the_subscriber_once_as_json(
     # Then nothing failed, and the queue got exactly one JSON alert with the contract's fields
     assert response == {"batchItemFailures": []}
     [message] = subscriber.receive_all()
-    assert set(message["body"]) == CONTRACT_FIELDS
+    assert set(message["body"]) == ALERT_FIELDS
     assert message["body"]["schema"] == "statusmon.alert/v1"
     assert message["body"]["resource_arn"] == DATASET_ARN
     assert message["body"]["status"] == "CREATE_FAILED"

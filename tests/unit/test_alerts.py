@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 from statusmon.domain.model import Alert
 from statusmon.logic.alerts import (
@@ -9,23 +10,8 @@ from statusmon.logic.alerts import (
     sns_message,
     subject,
 )
+from tests.contract import ALERT_FIELDS
 from tests.unit.factories import DATASET_ARN, JOB_ARN, dataset, job, transition
-
-CONTRACT_FIELDS = {
-    "schema",
-    "service",
-    "resource_type",
-    "resource_arn",
-    "name",
-    "parent_arn",
-    "status",
-    "previous_status",
-    "reason",
-    "severity",
-    "detected_at",
-    "details",
-    "console_url",
-}
 
 
 def _dataset_failure() -> Alert:
@@ -43,7 +29,7 @@ def _dataset_failure() -> Alert:
 
 def test_document_has_exactly_the_contract_fields() -> None:
     doc = alert_document(_dataset_failure())
-    assert set(doc) == CONTRACT_FIELDS
+    assert set(doc) == ALERT_FIELDS
     assert doc["schema"] == SCHEMA == "statusmon.alert/v1"
     assert doc["service"] == "rekognition"
     assert doc["resource_type"] == "dataset"
@@ -75,10 +61,7 @@ def test_subject_is_short_ascii_and_one_line() -> None:
     text = subject(alert)
     assert text.startswith("[statusmon] ERROR")
     assert "CREATE_FAILED" in text
-    huge = Alert(
-        transition(job("CREATE FAILED").__class__(**{**job("CREATE FAILED").__dict__, "name": "é" * 200})),
-        "error",
-    )
+    huge = Alert(transition(replace(job("CREATE FAILED"), name="é" * 200)), "error")
     clipped = subject(huge)
     assert len(clipped) < 100
     assert clipped.isascii()

@@ -36,6 +36,16 @@ class NotFoundError(AwsError):
     """The named AWS resource (table, topic, stack, dataset) does not exist."""
 
 
+class TableMissingError(NotFoundError):
+    """The status table does not exist."""
+
+    def __init__(self, table_name: str) -> None:
+        super().__init__(
+            f"table {table_name!r} not found: set STATUSMON_TABLE_NAME to the stack's TableName output "
+            "(or run `statusmon local-setup` against a local endpoint)"
+        )
+
+
 def error_code(exc: BaseException) -> str | None:
     for error in _chain(exc):
         if isinstance(error, ClientError):

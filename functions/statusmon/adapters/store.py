@@ -37,13 +37,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from statusmon.adapters import table_schema as schema
-from statusmon.adapters.errors import AwsError, NotFoundError, error_code, translate
+from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
 from statusmon.domain.model import ResourceState, Transition
 from statusmon.domain.vocabulary import ResourceType, Service, is_failed
-
-
-class TableMissingError(NotFoundError):
-    """The status table does not exist."""
 
 
 class _ByServiceIndex(GlobalSecondaryIndex["StateItem"]):
@@ -198,10 +194,7 @@ class StatusStore:
             if not isinstance(exc, PynamoDBException) and not _is_botocore(exc):
                 raise
             if error_code(exc) == "ResourceNotFoundException":
-                raise TableMissingError(
-                    f"table {self.table_name!r} not found: set STATUSMON_TABLE_NAME to the stack's "
-                    "TableName output (or run `statusmon local-setup` against a local endpoint)"
-                ) from None
+                raise TableMissingError(self.table_name) from None
             raise translate(exc, f"{what} (table {self.table_name!r})") from None
 
     # -- setup ------------------------------------------------------------------------------------

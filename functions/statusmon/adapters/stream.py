@@ -14,7 +14,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from statusmon.adapters import table_schema as schema
-from statusmon.adapters.errors import translate
+from statusmon.adapters.errors import TableMissingError, error_code, translate
 
 
 def matches_filter(record: dict[str, Any]) -> bool:
@@ -47,6 +47,8 @@ class StreamCursor:
                 for shard in shards
             }
         except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                raise TableMissingError(self.table_name) from None
             raise translate(exc, f"reading the stream of table {self.table_name!r}") from exc
 
     def read(self) -> list[dict[str, Any]]:
