@@ -1,5 +1,6 @@
 """`statusmon demo` as a new user runs it: the story, its alerts, the table and a history."""
 
+import os
 import re
 import subprocess
 import sys

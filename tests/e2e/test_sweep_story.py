@@ -195,7 +195,7 @@ def test_default_retries_absorb_thirty_percent_throttling(world: World) -> None:
     job = pipeline.import_job("fails", dataset, f"s3://{pipeline.DATA_BUCKET}/absent.csv")
     world.emulator.advance(DONE)
     world.emulator.set_faults(throttle_rate=0.3)
-    summaries = [json.loads(world.sweep().out)["sweeps"] for _ in range(3)]
+    summaries = [json.loads(world.sweep("--json").out)["sweeps"] for _ in range(3)]
     assert sum(s["throttles"] for sweep in summaries for s in sweep) > 0
     assert [a["resource_arn"] for a in world.alerts()] == [job]
 

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from statusmon import __version__
 from statusmon.adapters import sns
@@ -101,8 +100,9 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         summary = report.summary()
         note = " (baseline: recorded silently)" if report.baseline and report.recorded else ""
         print(
-            f"{summary['service']}: {summary['seen']} resources, {summary['transitions']} changes{note}, "
-            f"{summary['aws_calls']} AWS calls ({summary['throttles']} throttled), "
+            f"{summary['service']}: {_count(summary['seen'], 'resource')}, "
+            f"{_count(summary['transitions'], 'change')}{note}, "
+            f"{_count(summary['aws_calls'], 'AWS call')} ({summary['throttles']} throttled), "
             f"{summary['duration_ms']} ms",
             file=sys.stderr,
         )
@@ -110,7 +110,10 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  warning: {problem}", file=sys.stderr)
         if report.problems or not report.complete:
             print("  the next sweep catches up on what this one could not read", file=sys.stderr)
-    print(json.dumps({"sweeps": [r.summary() for r in outcome.reports], "alerts_sent": outcome.alerts_sent}))
+    if args.json:
+        print(
+            json.dumps({"sweeps": [r.summary() for r in outcome.reports], "alerts_sent": outcome.alerts_sent})
+        )
     if outcome.undelivered:
         raise UsageError(f"{len(outcome.undelivered)} alert(s) not delivered: {outcome.undelivered[0]}")
     return 0
@@ -145,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="one sweep of every source, then deliver the alerts it caused")
     sweep.add_argument("--service", choices=[s.value for s in Service], help="only one service")
+    sweep.add_argument("--json", action="store_true", help="print what each sweep did as JSON, for scripts")
     sweep.set_defaults(func=cmd_sweep)
 
     history = commands.add_parser("history", help="one resource's transitions, oldest first")
@@ -189,13 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(problem)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _fail(message: str) -> int:
     print(f"statusmon: error: {message}", file=sys.stderr)
     return 1
-
-
-def _json_default(value: Any) -> str:
-    return str(value)
 
 
 if __name__ == "__main__":
