@@ -15,6 +15,7 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
         "HOME": str(ROOT),
         "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT / 'emulator'}",
     }
+    env |= {k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")}  # measure the subprocess too
     # When the user runs the demo
     result = subprocess.run(
         [sys.executable, "-m", "statusmon.cli.main", "demo"],
