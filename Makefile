@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup demo test test-fast lint format synth deploy bench clean
+.PHONY: setup demo test test-fast lint format synth deploy deploy-moto bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,6 +45,9 @@ synth: setup
 
 deploy: setup
 	npx cdk deploy
+
+deploy-moto: setup
+	$(BIN)/python scripts/deploy_moto.py
 
 bench: setup
 	$(BIN)/python bench/sweep_bench.py
