@@ -106,6 +106,11 @@ def test_update_with_bad_lines_completes_with_a_warning(world: World) -> None:
     assert (alert["status"], alert["severity"]) == ("UPDATE_COMPLETE", "warning")
     assert alert["details"]["stats"]["ErrorEntries"] == 1
     assert alert["details"]["error_entries"][0]["source-ref"] == "http://not-s3/1.jpg"
+    # And a later clean update of the same dataset (its old error entry still there) is silent
+    pipeline.update_entries(train, pipeline.jsonl([pipeline.manifest_line("clean/1.jpg")]))
+    world.emulator.advance(DONE)
+    world.sweep()
+    assert world.alerts() == []
 
 
 def test_successful_distribute_alerts_nothing(world: World) -> None:
@@ -231,3 +236,20 @@ def test_history_lists_a_datasets_statuses_oldest_first(world: World) -> None:
         "UPDATE_IN_PROGRESS",
         "UPDATE_COMPLETE",
     ]
+
+
+def test_an_alert_that_could_not_be_published_is_published_by_the_next_sweep(world: World) -> None:
+    dataset = pipeline.create_interactions_dataset("sns-down")
+    world.emulator.advance(DONE)
+    world.sweep()  # baseline
+    job = pipeline.import_job("while-sns-down", dataset, f"s3://{pipeline.DATA_BUCKET}/nothing-here.csv")
+    world.emulator.advance(DONE)
+    # When the sweep records the failure but cannot publish (the topic is wrong)
+    broken = {**world.env, "STATUSMON_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:no-such-topic"}
+    failed = run_statusmon("sweep", env=broken)
+    assert failed.code == 1
+    assert "1 alert(s) not delivered" in failed.err
+    # Then the next sweep, with SNS working, publishes it, once
+    world.sweep()
+    world.sweep()
+    assert [a["resource_arn"] for a in world.alerts()] == [job]

@@ -9,6 +9,7 @@ from statusmon.adapters.store import StatusStore
 from statusmon.adapters.stream import StreamCursor
 from statusmon.handlers import notify
 from statusmon.logic.changes import detect_changes
+from statusmon.logic.notify import notify_record
 from statusmon.settings import get_settings
 from tests.contract import ALERT_FIELDS
 from tests.integration.conftest import Subscriber, subscribe_queue
@@ -117,3 +118,19 @@ def test_email_subscribers_get_text(
     envelope = message["body"]
     assert envelope["Subject"].startswith("[statusmon] ERROR")
     assert '"schema": "statusmon.alert/v1"' in envelope["Message"]
+
+
+def test_the_cli_does_not_repeat_what_the_lambda_published(
+    store: StatusStore, subscriber: Subscriber, monkeypatch: pytest.MonkeyPatch, lambda_context
+) -> None:
+    # Given the notify Lambda (its function name in the environment) published an alert
+    _configure(monkeypatch, store, subscriber.topic_arn)
+    event = _write_and_capture(store, dataset("CREATE_FAILED", reason="bad"))
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "statusmon-NotifyFunction-abc")
+    assert notify.handler(event, lambda_context) == {"batchItemFailures": []}
+    # When `statusmon sweep` (no function name) delivers the same stream record
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
+    delivery = notify_record(event["Records"][0], get_settings())
+    # Then it recognises the transition as already alerted
+    assert delivery.duplicate
+    assert len(subscriber.receive_all()) == 1

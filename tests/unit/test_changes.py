@@ -128,3 +128,25 @@ def test_describe_only_what_changed_or_is_failed() -> None:
     failed = dataset("UPDATE_FAILED", reason="bad")
     assert needs_detail(failed, state(failed), redescribe_failed=True)
     assert not needs_detail(job("CREATE FAILED"), state(job("CREATE FAILED")), redescribe_failed=False)
+
+
+def test_silence_preexisting_only_first_sightings_dated_before_the_baseline() -> None:
+    from statusmon.logic.changes import silence_preexisting
+
+    baseline_at = NOW
+    old = detect_changes(
+        [job("CREATE FAILED", updated_at=NOW - timedelta(hours=1))], {}, now=NOW, complete_listing=False
+    )
+    new = detect_changes(
+        [dataset("CREATE_FAILED", updated_at=NOW + timedelta(hours=1))], {}, now=NOW, complete_listing=False
+    )
+    undated = detect_changes([dataset("CREATE_FAILED", arn=OTHER_ARN)], {}, now=NOW, complete_listing=False)
+    known = dataset("CREATE_IN_PROGRESS")
+    changed = detect_changes(
+        [dataset("CREATE_FAILED", updated_at=NOW - timedelta(hours=1))],
+        {known.resource_arn: state(known)},
+        now=NOW,
+        complete_listing=False,
+    )
+    silenced = silence_preexisting(old + new + undated + changed, baseline_at)
+    assert [t.baseline for t in silenced] == [True, False, False, False]

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from statusmon.domain.vocabulary import DELETED
@@ -59,3 +61,41 @@ def test_unreadable_stats_count_as_no_errors() -> None:
         error_entries(transition(dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": "x"}}))) == 0
     )
     assert error_entries(transition(dataset("UPDATE_COMPLETE"))) == 0
+
+
+def test_a_clean_update_of_a_dataset_that_still_holds_old_errors_is_silent() -> None:
+    from statusmon.logic.changes import detect_changes
+    from tests.unit.factories import NOW, state
+
+    # Given a dataset that completed an update with 2 error entries
+    before = dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": 2}})
+    known = {before.resource_arn: state(before)}
+    # When a later update completes with the same 2 (old) error entries, then with 3
+    same = detect_changes([dataset("UPDATE_IN_PROGRESS")], known, now=NOW, complete_listing=True)[0].new
+    after_same = detect_changes(
+        [dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": 2}})],
+        {same.resource_arn: replace(same, details={"stats": {"ErrorEntries": 2}})},
+        now=NOW,
+        complete_listing=True,
+    )[0]
+    more = replace(after_same, new=replace(after_same.new, details={"stats": {"ErrorEntries": 3}}))
+    # Then only the update that added errors warns
+    assert decide(after_same, DEFAULT) is None
+    assert decide(more, DEFAULT).severity == "warning"
+
+
+def test_a_recovery_through_in_progress_is_an_info_alert_when_opted_in() -> None:
+    from statusmon.logic.changes import detect_changes
+    from tests.unit.factories import NOW, state
+
+    failed = dataset("UPDATE_FAILED", reason="bad")
+    known = {failed.resource_arn: state(failed)}
+    [retrying] = detect_changes([dataset("UPDATE_IN_PROGRESS")], known, now=NOW, complete_listing=True)
+    assert retrying.new.settled_status == "UPDATE_FAILED"
+    [done] = detect_changes(
+        [dataset("UPDATE_COMPLETE")], {failed.resource_arn: retrying.new}, now=NOW, complete_listing=True
+    )
+    assert done.previous_status == "UPDATE_IN_PROGRESS"
+    assert done.previous_settled_status == "UPDATE_FAILED"
+    assert decide(done, DEFAULT) is None
+    assert decide(done, AlertPolicy(recoveries=True)).severity == "info"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from statusmon.adapters.aws import CallCounter
-from statusmon.adapters.errors import AwsError, ThrottledError
+from statusmon.adapters.errors import AwsError, NotFoundError, ThrottledError
 from statusmon.adapters.sources import Listing
 from statusmon.domain.model import Observation, ResourceState, Transition
 from statusmon.domain.vocabulary import DELETED, Service
@@ -51,13 +51,13 @@ class FakeStore:
     history: list[Transition] = field(default_factory=list)
     sneaky: dict[str, ResourceState] = field(default_factory=dict)  # written by "another sweep"
     failing: bool = False
-    baselined: set[Service] = field(default_factory=set)
+    baselined: dict[Service, datetime] = field(default_factory=dict)
 
-    def baseline_done(self, service: Service) -> bool:
-        return service in self.baselined
+    def baseline_at(self, service: Service) -> datetime | None:
+        return self.baselined.get(service)
 
-    def mark_baseline_done(self, service: Service, at: object) -> None:
-        self.baselined.add(service)
+    def mark_baseline_done(self, service: Service, at: datetime) -> None:
+        self.baselined[service] = at
 
     def load_service(self, service: Service) -> dict[str, ResourceState]:
         return {arn: s for arn, s in self.states.items() if s.service is service}
@@ -235,3 +235,36 @@ def test_an_incomplete_baseline_sweep_leaves_the_baseline_pending() -> None:
     assert second.baseline
     assert [t.baseline for t in second.recorded] == [True]
     assert Service.REKOGNITION in store.baselined
+
+
+def test_a_baseline_with_an_unreadable_resource_still_ends_and_the_straggler_stays_silent() -> None:
+    # Given a first sweep whose listing is complete but one Describe is throttled
+    store = FakeStore()
+    old = job("CREATE FAILED", reason="old", updated_at=NOW - timedelta(days=3))
+    source = FakeSource(Service.PERSONALIZE, False, [old], broken={old.resource_arn})
+    first = _run(source, store)
+    assert first.baseline
+    assert first.problems
+    assert Service.PERSONALIZE in store.baselined  # the baseline ends with the complete listing
+    # When the next sweep reads the straggler, and a job that failed after the baseline appears
+    fresh = job(
+        "CREATE FAILED", arn=old.resource_arn + "-2", reason="new", updated_at=NOW + timedelta(minutes=5)
+    )
+    source.broken.clear()
+    source.listed = [old, fresh]
+    second = sweep(source, store, retention_days=30, now=NOW + timedelta(minutes=10))
+    # Then the straggler, dated before the baseline, is silent; the new failure is not
+    assert not second.baseline
+    assert {t.new.resource_arn: t.baseline for t in second.recorded} == {
+        old.resource_arn: True,
+        fresh.resource_arn: False,
+    }
+
+
+def test_a_resource_that_vanished_between_listing_and_describe_is_not_a_problem() -> None:
+    gone = dataset("CREATE_FAILED")
+    source = FakeSource(Service.REKOGNITION, True, [gone])
+    source.describe = lambda observation: (_ for _ in ()).throw(NotFoundError("DescribeDataset: not found"))  # type: ignore[method-assign]
+    report = _run(source, FakeStore())
+    assert report.problems == []
+    assert report.recorded == []

@@ -78,6 +78,7 @@ class _ResourceFields(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     observed_at = UTCDateTimeAttribute()
     details = MapAttribute[str, Any](null=True)
+    settled_status = UnicodeAttribute(null=True)
 
 
 class StateItem(_ResourceFields):
@@ -113,6 +114,8 @@ class HistoryItem(_ResourceFields):
     version = NumberAttribute()
     previous_status = UnicodeAttribute(null=True)
     previous_reason = UnicodeAttribute(null=True)
+    previous_settled_status = UnicodeAttribute(null=True)
+    previous_error_entries = NumberAttribute(default=0)
     detected_at = UTCDateTimeAttribute()
     baseline = BooleanAttribute(default=False)
     expires_at = TTLAttribute(null=True, attr_name=schema.TTL_ATTRIBUTE)
@@ -139,6 +142,7 @@ def _state_from_item(item: _ResourceFields, version: int) -> ResourceState:
         details=item.details.as_dict() if item.details is not None else {},
         observed_at=item.observed_at,
         version=version,
+        settled_status=item.settled_status,
     )
 
 
@@ -150,6 +154,8 @@ def _transition_from_history(item: HistoryItem) -> Transition:
         previous_version=int(item.version) - 1,
         detected_at=item.detected_at,
         baseline=bool(item.baseline),
+        previous_settled_status=item.previous_settled_status,
+        previous_error_entries=int(item.previous_error_entries or 0),
     )
 
 
@@ -169,6 +175,7 @@ def _fill(item: _ResourceFields, state: ResourceState) -> None:
     item.updated_at = state.updated_at
     item.observed_at = state.observed_at or datetime.now().astimezone()
     item.details = state.details or None
+    item.settled_status = state.settled_status
 
 
 class StatusStore:
@@ -204,19 +211,29 @@ class StatusStore:
         dynamodb = client or boto3.client("dynamodb", region_name=self.region)
         with self._errors("creating the status table"):
             try:
-                dynamodb.describe_table(TableName=self.table_name)
-                return False
+                table = dynamodb.describe_table(TableName=self.table_name)["Table"]
             except dynamodb.exceptions.ResourceNotFoundException:
-                pass
-            dynamodb.create_table(**schema.TABLE.create_table_kwargs(self.table_name))
-            dynamodb.get_waiter("table_exists").wait(
-                TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-            )
-            dynamodb.update_time_to_live(
-                TableName=self.table_name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
-            )
-            return True
+                table = None
+            if table is None:
+                dynamodb.create_table(**schema.TABLE.create_table_kwargs(self.table_name))
+                dynamodb.get_waiter("table_exists").wait(
+                    TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+                )
+            elif not table.get("StreamSpecification", {}).get("StreamEnabled"):
+                # A table made by hand without its stream: the notifier would never see a change.
+                dynamodb.update_table(
+                    TableName=self.table_name,
+                    StreamSpecification=schema.TABLE.create_table_kwargs(self.table_name)[
+                        "StreamSpecification"
+                    ],
+                )
+            ttl = dynamodb.describe_time_to_live(TableName=self.table_name)["TimeToLiveDescription"]
+            if ttl.get("TimeToLiveStatus") not in {"ENABLED", "ENABLING"}:
+                dynamodb.update_time_to_live(
+                    TableName=self.table_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
+                )
+            return table is None
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -256,14 +273,14 @@ class StatusStore:
             )
             return [_transition_from_history(item) for item in items]
 
-    def baseline_done(self, service: Service) -> bool:
-        """Whether a complete first sweep of ``service`` was recorded (later sweeps alert)."""
+    def baseline_at(self, service: Service) -> datetime | None:
+        """When the first complete sweep of ``service`` started (None: not yet; that sweep is silent)."""
         with self._errors("reading service bookkeeping"):
             try:
-                ServiceItem.get(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK)
+                item = ServiceItem.get(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK)
             except ServiceItem.DoesNotExist:
-                return False
-        return True
+                return None
+        return item.baseline_at
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -295,6 +312,8 @@ class StatusStore:
         history.version = state.version
         history.previous_status = transition.previous_status
         history.previous_reason = transition.previous_reason
+        history.previous_settled_status = transition.previous_settled_status
+        history.previous_error_entries = transition.previous_error_entries
         history.detected_at = transition.detected_at
         history.baseline = transition.baseline
         history.expires_at = transition.detected_at + timedelta(days=retention_days)
@@ -317,6 +336,7 @@ def _is_botocore(exc: BaseException) -> bool:
     return module.startswith("botocore")
 
 
+ALERT_KEY_PREFIX = "statusmon.alert"
 ALERT_DEDUP_SECONDS = 3 * 24 * 3600  # longer than a stream record can be retried (24 h retention)
 
 
@@ -370,8 +390,13 @@ def once_per_transition(
     persistence = _dedup_layer(table_name, region)
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ALERT_DEDUP_SECONDS)
     config.register_lambda_context(context or Deadline())  # type: ignore[arg-type]
+    # A fixed key prefix: the notify Lambda and `statusmon sweep` must find each other's records
+    # (Powertools' default prefix contains the Lambda function's name).
     guarded = idempotent_function(
-        data_keyword_argument="transition", persistence_store=persistence, config=config
+        data_keyword_argument="transition",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=ALERT_KEY_PREFIX,
     )(_run)
     try:
         outcome = guarded(transition={"id": transition_id})

@@ -1,7 +1,7 @@
 """Reading the status table's stream directly, for ``statusmon sweep`` outside Lambda.
 
-In AWS the notify Lambda's event source mapping reads the stream. A local sweep marks the stream's
-end before it writes, then reads what it wrote and hands the records to the notifier's own code.
+In AWS the notify Lambda's event source mapping reads the stream. ``statusmon sweep`` reads it
+itself, after writing, and hands the records to the notifier's own code.
 Records come back in the shape of a Lambda DynamoDB stream event, filtered like the event source
 mapping (:data:`statusmon.adapters.table_schema.STREAM_FILTER_PATTERN`).
 """
@@ -14,7 +14,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from statusmon.adapters import table_schema as schema
-from statusmon.adapters.errors import TableMissingError, error_code, translate
+from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
 
 
 def matches_filter(record: dict[str, Any]) -> bool:
@@ -30,16 +30,48 @@ class StreamCursor:
         self._dynamodb = dynamodb or boto3.client("dynamodb")
         self._streams = streams or boto3.client("dynamodbstreams")
         self._iterators: dict[str, str] = {}
-        self._stream_arn: str | None = None
+        self._stream_arn = ""
+
+    def _shards(self) -> list[dict[str, Any]]:
+        table = self._dynamodb.describe_table(TableName=self.table_name)["Table"]
+        self._stream_arn = str(table.get("LatestStreamArn") or "")
+        if not self._stream_arn:
+            raise AwsError(
+                f"table {self.table_name!r} has no stream: run `statusmon local-setup` to enable it"
+            )
+        shards: list[Any] = []
+        kwargs: dict[str, Any] = {"StreamArn": self._stream_arn}
+        while True:
+            description = self._streams.describe_stream(**kwargs)["StreamDescription"]
+            shards += description.get("Shards", [])
+            if not description.get("LastEvaluatedShardId"):
+                return shards
+            kwargs["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
+
+    def retained(self) -> list[dict[str, Any]]:
+        """Every history record the stream still holds (24 hours), oldest first per shard.
+
+        ``statusmon sweep`` delivers all of them, every time: those already alerted are skipped by
+        the notifier's per-transition idempotency, and an alert that failed to publish last time
+        is published now, so nothing written is lost.
+        """
+        try:
+            self._iterators = {
+                shard["ShardId"]: self._streams.get_shard_iterator(
+                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                for shard in self._shards()
+            }
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                raise TableMissingError(self.table_name) from None
+            raise translate(exc, f"reading the stream of table {self.table_name!r}") from exc
+        return self.read()
 
     def mark(self) -> None:
         """Remember the end of every shard: :meth:`read` returns what is written after this."""
         try:
-            table = self._dynamodb.describe_table(TableName=self.table_name)["Table"]
-            self._stream_arn = table.get("LatestStreamArn")
-            if not self._stream_arn:
-                raise ValueError(f"table {self.table_name!r} has no stream: recreate it with local-setup")
-            shards = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
+            shards = self._shards()
             self._iterators = {
                 shard["ShardId"]: self._streams.get_shard_iterator(
                     StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
@@ -70,7 +102,7 @@ class StreamCursor:
         return [record for record in records if matches_filter(record)]
 
 
-def _as_lambda_record(record: dict[str, Any], stream_arn: str | None) -> dict[str, Any]:
+def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """GetRecords output -> the record shape Lambda delivers (what the notify handler parses)."""
     dynamodb = dict(record["dynamodb"])
     created = dynamodb.get("ApproximateCreationDateTime")

@@ -88,6 +88,9 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     services = [Service(args.service)] if args.service else list(Service)
     outcome = sweep_and_deliver(settings, services)
+    unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0]
+    if len(unreadable) == len(outcome.reports):
+        raise UsageError(f"no source could be read: {unreadable[0].problems[0]}")
     for delivery in outcome.deliveries:
         if delivery.severity and delivery.transition and not delivery.duplicate:
             state = delivery.transition.new

@@ -56,13 +56,23 @@ class ResourceState:
     observed_at: datetime | None = None
     # Optimistic-concurrency version; 0 means "not in the table yet".
     version: int = 0
+    # The last complete or failed status: what an in-flight resource will finish "from".
+    settled_status: str | None = None
 
     @property
     def phase(self) -> Phase:
         return phase(self.service, self.status)
 
     @classmethod
-    def from_observation(cls, obs: Observation, *, observed_at: datetime, version: int) -> ResourceState:
+    def from_observation(
+        cls,
+        obs: Observation,
+        *,
+        observed_at: datetime,
+        version: int,
+        previous_settled: str | None = None,
+    ) -> ResourceState:
+        settled = obs.status if obs.phase in (Phase.COMPLETE, Phase.FAILED) else previous_settled
         return cls(
             service=obs.service,
             resource_type=obs.resource_type,
@@ -75,7 +85,16 @@ class ResourceState:
             details=dict(obs.details),
             observed_at=observed_at,
             version=version,
+            settled_status=settled,
         )
+
+    def error_entries(self) -> int:
+        """DatasetStats.ErrorEntries as last described (0 when unknown)."""
+        stats = self.details.get("stats") or {}
+        try:
+            return int(stats.get("ErrorEntries") or 0)
+        except (TypeError, ValueError):
+            return 0
 
     def deleted(self, *, observed_at: datetime) -> ResourceState:
         return replace(
@@ -101,6 +120,10 @@ class Transition:
     previous_version: int
     detected_at: datetime
     baseline: bool = False
+    # What the policy compares with: the status the resource last settled in (a recovery goes
+    # FAILED -> IN_PROGRESS -> COMPLETE), and the error entries it had before.
+    previous_settled_status: str | None = None
+    previous_error_entries: int = 0
 
     @property
     def transition_id(self) -> str:

@@ -18,6 +18,7 @@ Nothing else is a change: an unchanged in-flight or complete resource produces n
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from statusmon.domain.model import Observation, ResourceState, Transition
@@ -56,13 +57,18 @@ def detect_changes(
         transitions.append(
             Transition(
                 new=ResourceState.from_observation(
-                    observation, observed_at=now, version=previous_version + 1
+                    observation,
+                    observed_at=now,
+                    version=previous_version + 1,
+                    previous_settled=previous.settled_status if previous else None,
                 ),
                 previous_status=previous.status if previous else None,
                 previous_reason=previous.reason if previous else None,
                 previous_version=previous_version,
                 detected_at=now,
                 baseline=baseline,
+                previous_settled_status=previous.settled_status if previous else None,
+                previous_error_entries=previous.error_entries() if previous else 0,
             )
         )
     if complete_listing:
@@ -77,9 +83,26 @@ def detect_changes(
                     previous_version=state.version,
                     detected_at=now,
                     baseline=baseline,
+                    previous_settled_status=state.settled_status,
+                    previous_error_entries=state.error_entries(),
                 )
             )
     return transitions
+
+
+def silence_preexisting(transitions: list[Transition], baseline_at: datetime) -> list[Transition]:
+    """Resources first seen after the baseline, whose last change the service dates before it.
+
+    They were missed by the baseline sweep (a Describe that failed, a page that was throttled), not
+    new: their state is old news and is recorded silently like the rest of the baseline. A resource
+    the service dates after the baseline is new, and alerts.
+    """
+    return [
+        replace(t, baseline=True)
+        if t.previous_status is None and t.new.updated_at is not None and t.new.updated_at < baseline_at
+        else t
+        for t in transitions
+    ]
 
 
 def needs_detail(observation: Observation, known: ResourceState | None, *, redescribe_failed: bool) -> bool:

@@ -1,8 +1,9 @@
 """The alert policy: which transitions become alerts, and how severe they are.
 
-Defaults: a failure is an ``error``; a dataset that completes with ``DatasetStats.ErrorEntries > 0``
-is a ``warning`` (UpdateDatasetEntries' non-terminal errors); a failed resource completing again is
-an ``info`` recovery, opt-in. A service's first sweep (baseline) and deletions alert nothing.
+Defaults: a failure is an ``error``; a dataset that completes with more ``DatasetStats.ErrorEntries``
+than it had is a ``warning`` (UpdateDatasetEntries' non-terminal errors); a resource that failed
+and completes again (through any in-flight statuses) is an ``info`` recovery, opt-in. A service's
+first sweep (baseline) and deletions alert nothing.
 """
 
 from __future__ import annotations
@@ -25,11 +26,7 @@ class AlertPolicy:
 
 
 def error_entries(transition: Transition) -> int:
-    stats = transition.new.details.get("stats") or {}
-    try:
-        return int(stats.get("ErrorEntries", 0))
-    except (TypeError, ValueError):
-        return 0
+    return transition.new.error_entries()
 
 
 def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
@@ -39,9 +36,12 @@ def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
     if new_phase is Phase.FAILED:
         return Alert(transition=transition, severity=ERROR)
     if new_phase is Phase.COMPLETE:
-        if policy.warnings and error_entries(transition) > 0:
+        # ErrorEntries counts the whole dataset: warn when an update added errors, not on every
+        # later clean update of a dataset that still holds old ones.
+        if policy.warnings and error_entries(transition) > transition.previous_error_entries:
             return Alert(transition=transition, severity=WARNING)
-        recovered = phase(transition.new.service, transition.previous_status) is Phase.FAILED
+        settled_before = transition.previous_settled_status or transition.previous_status
+        recovered = phase(transition.new.service, settled_before) is Phase.FAILED
         if policy.recoveries and recovered:
             return Alert(transition=transition, severity=INFO)
     return None

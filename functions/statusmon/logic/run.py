@@ -61,15 +61,15 @@ class SweepOutcome:
 def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Service)) -> SweepOutcome:
     """One sweep of each service, then the alerts it caused, before returning.
 
-    Outside Lambda there is no event source mapping: the table's stream is read directly and each
-    new history item goes through the notifier's own code. (In AWS both may run; the notifier's
-    per-transition idempotency keeps each alert single.)
+    Outside Lambda there is no event source mapping: the table's stream is read directly and every
+    history item it holds goes through the notifier's own code. Its per-transition idempotency
+    (shared with the notify Lambda, where both run) publishes each alert once; one that could not
+    be published before is published now.
     """
     cursor = StreamCursor(settings.require_table())
     settings.require_topic()
-    cursor.mark()
     outcome = SweepOutcome([run_sweep(service, settings) for service in services])
-    for record in cursor.read():
+    for record in cursor.retained():
         try:
             outcome.deliveries.append(notify_record(record, settings))
         except AwsError as exc:

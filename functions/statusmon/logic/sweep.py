@@ -5,7 +5,8 @@ Rekognition, failed datasets), one batched read of the known state, and one tran
 change. A quiet sweep writes nothing.
 
 The first sweep of a service is a silent baseline: what exists is recorded, not alerted, until a
-baseline sweep has read everything once (recorded per service in the table).
+sweep has listed everything once (its start is recorded per service in the table); a resource
+found later that the service dates before that moment is recorded silently too.
 
 Failures: a page that cannot be read makes the listing incomplete (nothing is deleted); a resource
 whose details cannot be read is skipped this time; a write that fails is left for the next sweep.
@@ -22,11 +23,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from statusmon.adapters.aws import CallCounter
-from statusmon.adapters.errors import AwsError
+from statusmon.adapters.errors import AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
 from statusmon.domain.model import Observation, ResourceState, Transition, utcnow
 from statusmon.domain.vocabulary import Service
-from statusmon.logic.changes import detect_changes, is_change, needs_detail
+from statusmon.logic.changes import detect_changes, is_change, needs_detail, silence_preexisting
 
 
 class Source(Protocol):
@@ -42,7 +43,7 @@ class Source(Protocol):
 
 class Store(Protocol):
     def load_service(self, service: Service) -> dict[str, ResourceState]: ...
-    def baseline_done(self, service: Service) -> bool: ...
+    def baseline_at(self, service: Service) -> datetime | None: ...
     def mark_baseline_done(self, service: Service, at: datetime) -> None: ...
     def get(self, arn: str) -> ResourceState | None: ...
     def record(self, transition: Transition, *, retention_days: int) -> bool: ...
@@ -101,7 +102,8 @@ def sweep(
     report = SweepReport(service=source.service)
     moment = now or utcnow()
     known = store.load_service(source.service)
-    report.baseline = not store.baseline_done(source.service)
+    baseline_at = store.baseline_at(source.service)
+    report.baseline = baseline_at is None
 
     listing = source.read_listing()
     report.seen = len(listing.observations)
@@ -117,6 +119,8 @@ def sweep(
         baseline=report.baseline,
         also_listed=skipped,
     )
+    if baseline_at is not None:
+        changes = silence_preexisting(changes, baseline_at)
     _record(
         store,
         changes=changes,
@@ -125,8 +129,9 @@ def sweep(
         retention_days=retention_days,
         out_of_time=out_of_time,
     )
-    if report.baseline and report.succeeded:
-        # Until a baseline sweep has read everything, what it has not seen may be old news.
+    if report.baseline and report.complete and not report.stopped_early:
+        # The baseline ends with the first complete listing; what it could not read in detail is
+        # silenced later by its own timestamps (silence_preexisting).
         try:
             store.mark_baseline_done(source.service, moment)
         except AwsError as exc:
@@ -157,6 +162,10 @@ def _read_details(
             try:
                 observation = source.describe(observation)  # noqa: PLW2901 (the detailed view replaces it)
                 report.described += 1
+            except NotFoundError:
+                # Listed a moment ago, gone now (a project being deleted): the next listing says so.
+                skipped.add(observation.resource_arn)
+                continue
             except AwsError as exc:
                 report.problems.append(str(exc))
                 skipped.add(observation.resource_arn)
