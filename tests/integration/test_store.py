@@ -1,4 +1,5 @@
 import threading
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import pytest
 
 from statusmon.adapters.store import StatusStore, TableMissingError, transition_from_stream_image
 from statusmon.adapters.stream import StreamCursor
+from statusmon.adapters.table_schema import TABLE
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.changes import detect_changes
 from tests.unit.factories import DATASET_ARN, NOW, dataset, job
@@ -141,3 +143,22 @@ def test_equal_transitions_roundtrip_details(store: StatusStore) -> None:
     )
     [change] = _sweep(store, obs)
     assert store.history(DATASET_ARN) == [replace(change)]
+
+
+def test_local_setup_repairs_a_table_made_without_its_stream(aws_endpoint: str) -> None:
+    # Given a table with the right keys made by hand, without stream or TTL
+    name = f"bare-{uuid.uuid4().hex[:8]}"
+    kwargs = TABLE.create_table_kwargs(name)
+    del kwargs["StreamSpecification"]
+    client = boto3.client("dynamodb")
+    client.create_table(**kwargs)
+    try:
+        # When local-setup's ensure_table runs
+        assert StatusStore(name).ensure_table() is False
+        # Then the stream and TTL the notifier and history need are on
+        table = client.describe_table(TableName=name)["Table"]
+        assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        assert ttl["AttributeName"] == "expires_at"
+    finally:
+        client.delete_table(TableName=name)
