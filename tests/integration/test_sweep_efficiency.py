@@ -69,7 +69,7 @@ def test_a_quiet_sweep_costs_list_pages_and_failed_datasets_only(seeded: Any, st
     # When nothing changes and the next sweep runs
     seeded.reset_calls()
     cursor = StreamCursor(store.table_name)
-    cursor.mark()
+    written = len(cursor.retained())
     reports = [run_sweep(service, settings) for service in Service]
     # Then it lists in pages of 100, describes only the failed datasets, and writes nothing
     assert _calls(seeded) == {
@@ -83,7 +83,7 @@ def test_a_quiet_sweep_costs_list_pages_and_failed_datasets_only(seeded: Any, st
         math.ceil(PROJECTS / 100) + FAILED_DATASETS,
         math.ceil(JOBS / 100),
     ]
-    assert cursor.read() == []
+    assert len(cursor.retained()) == written
 
 
 def test_project_names_are_asked_ten_at_a_time(seeded: Any, store: StatusStore) -> None:

@@ -3,7 +3,7 @@ from dataclasses import replace
 import pytest
 
 from statusmon.domain.vocabulary import DELETED
-from statusmon.logic.policy import AlertPolicy, decide, error_entries
+from statusmon.logic.policy import AlertPolicy, decide
 from tests.unit.factories import dataset, job, transition
 
 DEFAULT = AlertPolicy()
@@ -58,9 +58,10 @@ def test_deletion_alerts_nothing() -> None:
 
 def test_unreadable_stats_count_as_no_errors() -> None:
     assert (
-        error_entries(transition(dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": "x"}}))) == 0
+        transition(dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": "x"}})).new.error_entries()
+        == 0
     )
-    assert error_entries(transition(dataset("UPDATE_COMPLETE"))) == 0
+    assert transition(dataset("UPDATE_COMPLETE")).new.error_entries() == 0
 
 
 def test_a_clean_update_of_a_dataset_that_still_holds_old_errors_is_silent() -> None:

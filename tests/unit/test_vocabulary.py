@@ -1,16 +1,6 @@
 import pytest
 
-from statusmon.domain.vocabulary import (
-    DELETED,
-    Phase,
-    Service,
-    failed_statuses,
-    is_complete,
-    is_failed,
-    is_in_flight,
-    known_statuses,
-    phase,
-)
+from statusmon.domain.vocabulary import DELETED, Phase, Service, is_failed, phase
 
 
 @pytest.mark.parametrize(
@@ -46,11 +36,3 @@ def test_personalize_spelling_is_not_rekognition_spelling() -> None:
 def test_unknown_and_missing_statuses_are_unknown() -> None:
     assert phase(Service.REKOGNITION, "SOMETHING_NEW") is Phase.UNKNOWN
     assert phase(Service.PERSONALIZE, None) is Phase.UNKNOWN
-    assert not is_in_flight(Service.PERSONALIZE, None)
-    assert not is_complete(Service.REKOGNITION, "SOMETHING_NEW")
-
-
-def test_failed_statuses_per_service() -> None:
-    assert failed_statuses(Service.REKOGNITION) == {"CREATE_FAILED", "UPDATE_FAILED"}
-    assert failed_statuses(Service.PERSONALIZE) == {"CREATE FAILED"}
-    assert "ACTIVE" in known_statuses(Service.PERSONALIZE)

@@ -23,11 +23,10 @@ def _config() -> Config:
 
 
 class CallCounter:
-    """Counts API calls (one per operation, retries apart), attempts and throttled attempts."""
+    """Counts API calls (one per operation, retries apart) and throttled attempts."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
-        self.attempts = 0
         self.throttles = 0
 
     @property
@@ -45,7 +44,6 @@ class CallCounter:
         self.calls[model.name] += 1
 
     def _on_response(self, response: Any = None, **_: Any) -> None:
-        self.attempts += 1
         if response is None:
             return
         parsed = response[1] if isinstance(response, tuple) else {}

@@ -29,24 +29,6 @@ class StreamCursor:
         self.table_name = table_name
         self._dynamodb = dynamodb or boto3.client("dynamodb")
         self._streams = streams or boto3.client("dynamodbstreams")
-        self._iterators: dict[str, str] = {}
-        self._stream_arn = ""
-
-    def _shards(self) -> list[dict[str, Any]]:
-        table = self._dynamodb.describe_table(TableName=self.table_name)["Table"]
-        self._stream_arn = str(table.get("LatestStreamArn") or "")
-        if not self._stream_arn:
-            raise AwsError(
-                f"table {self.table_name!r} has no stream: run `statusmon local-setup` to enable it"
-            )
-        shards: list[Any] = []
-        kwargs: dict[str, Any] = {"StreamArn": self._stream_arn}
-        while True:
-            description = self._streams.describe_stream(**kwargs)["StreamDescription"]
-            shards += description.get("Shards", [])
-            if not description.get("LastEvaluatedShardId"):
-                return shards
-            kwargs["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
 
     def retained(self) -> list[dict[str, Any]]:
         """Every history record the stream still holds (24 hours), oldest first per shard.
@@ -56,50 +38,46 @@ class StreamCursor:
         is published now, so nothing written is lost.
         """
         try:
-            self._iterators = {
-                shard["ShardId"]: self._streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-                for shard in self._shards()
-            }
+            stream_arn = self._stream_arn()
+            records: list[dict[str, Any]] = []
+            for shard in self._shards(stream_arn):
+                records += self._shard_records(stream_arn, shard["ShardId"])
         except (ClientError, BotoCoreError) as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 raise TableMissingError(self.table_name) from None
-            raise translate(exc, f"reading the stream of table {self.table_name!r}") from exc
-        return self.read()
-
-    def mark(self) -> None:
-        """Remember the end of every shard: :meth:`read` returns what is written after this."""
-        try:
-            shards = self._shards()
-            self._iterators = {
-                shard["ShardId"]: self._streams.get_shard_iterator(
-                    StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-                )["ShardIterator"]
-                for shard in shards
-            }
-        except (ClientError, BotoCoreError) as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                raise TableMissingError(self.table_name) from None
-            raise translate(exc, f"reading the stream of table {self.table_name!r}") from exc
-
-    def read(self) -> list[dict[str, Any]]:
-        """New records since :meth:`mark` (or the previous read), oldest first, filtered."""
-        records: list[dict[str, Any]] = []
-        try:
-            for shard_id, start in list(self._iterators.items()):
-                position: str | None = start
-                while position:
-                    page = self._streams.get_records(ShardIterator=position, Limit=1000)
-                    position = page.get("NextShardIterator")
-                    if position:
-                        self._iterators[shard_id] = position
-                    if not page["Records"]:
-                        break
-                    records += [_as_lambda_record(dict(r), self._stream_arn) for r in page["Records"]]
-        except (ClientError, BotoCoreError) as exc:
             raise translate(exc, f"reading the stream of table {self.table_name!r}") from exc
         return [record for record in records if matches_filter(record)]
+
+    def _stream_arn(self) -> str:
+        table = self._dynamodb.describe_table(TableName=self.table_name)["Table"]
+        if not table.get("LatestStreamArn"):
+            raise AwsError(
+                f"table {self.table_name!r} has no stream: run `statusmon local-setup` to enable it"
+            )
+        return str(table["LatestStreamArn"])
+
+    def _shards(self, stream_arn: str) -> list[Any]:
+        shards: list[Any] = []
+        kwargs: dict[str, Any] = {"StreamArn": stream_arn}
+        while True:
+            description = self._streams.describe_stream(**kwargs)["StreamDescription"]
+            shards += description.get("Shards", [])
+            if not description.get("LastEvaluatedShardId"):
+                return shards
+            kwargs["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
+
+    def _shard_records(self, stream_arn: str, shard_id: str) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        position = self._streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while position:
+            page = self._streams.get_records(ShardIterator=position, Limit=1000)
+            if not page["Records"]:
+                break
+            records += [_as_lambda_record(dict(r), stream_arn) for r in page["Records"]]
+            position = page.get("NextShardIterator")
+        return records
 
 
 def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

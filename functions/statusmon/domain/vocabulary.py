@@ -30,11 +30,6 @@ class Phase(StrEnum):
 # Our own marker for a resource that vanished from a complete listing; neither service uses it.
 DELETED = "DELETED"
 
-RESOURCE_TYPE = {
-    Service.REKOGNITION: ResourceType.DATASET,
-    Service.PERSONALIZE: ResourceType.DATASET_IMPORT_JOB,
-}
-
 _PHASES: dict[Service, dict[str, Phase]] = {
     # Rekognition DescribeDataset / DescribeProjects DatasetMetadata.Status
     Service.REKOGNITION: {
@@ -69,19 +64,3 @@ def phase(service: Service, status: str | None) -> Phase:
 
 def is_failed(service: Service, status: str | None) -> bool:
     return phase(service, status) is Phase.FAILED
-
-
-def is_in_flight(service: Service, status: str | None) -> bool:
-    return phase(service, status) is Phase.IN_FLIGHT
-
-
-def is_complete(service: Service, status: str | None) -> bool:
-    return phase(service, status) is Phase.COMPLETE
-
-
-def failed_statuses(service: Service) -> frozenset[str]:
-    return frozenset(s for s, p in _PHASES[service].items() if p is Phase.FAILED)
-
-
-def known_statuses(service: Service) -> frozenset[str]:
-    return frozenset(_PHASES[service])

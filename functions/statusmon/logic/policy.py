@@ -16,17 +16,12 @@ from statusmon.domain.vocabulary import Phase, phase
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
-SEVERITIES = (ERROR, WARNING, INFO)
 
 
 @dataclass(frozen=True)
 class AlertPolicy:
     warnings: bool = True
     recoveries: bool = False
-
-
-def error_entries(transition: Transition) -> int:
-    return transition.new.error_entries()
 
 
 def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
@@ -38,7 +33,7 @@ def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
     if new_phase is Phase.COMPLETE:
         # ErrorEntries counts the whole dataset: warn when an update added errors, not on every
         # later clean update of a dataset that still holds old ones.
-        if policy.warnings and error_entries(transition) > transition.previous_error_entries:
+        if policy.warnings and transition.new.error_entries() > transition.previous_error_entries:
             return Alert(transition=transition, severity=WARNING)
         settled_before = transition.previous_settled_status or transition.previous_status
         recovered = phase(transition.new.service, settled_before) is Phase.FAILED
