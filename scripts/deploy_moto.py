@@ -9,16 +9,13 @@ outputs for stacks created through change sets, hence `--method=direct` here.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from moto.server import ThreadedMotoServer
-
-from statusmon.local.services import free_port
+from statusmon.local.services import moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "statusmon-moto"
@@ -31,14 +28,14 @@ def run(*command: str, env: dict[str, str], cwd: Path = ROOT) -> None:
 
 
 def main() -> int:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    with moto_server(host="localhost") as endpoint:
+        return deploy(endpoint)
+
+
+def deploy(endpoint: str) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "STATUSMON_"))}
     env |= {
-        # "localhost", not 127.0.0.1: moto would read "127" in a template URL as a bucket name.
-        "AWS_ENDPOINT_URL": f"http://localhost:{port}",
+        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "moto",
         "AWS_SECRET_ACCESS_KEY": "moto",
         "AWS_DEFAULT_REGION": REGION,
@@ -60,8 +57,6 @@ def main() -> int:
     except subprocess.CalledProcessError as exc:
         print(f"deploy-moto: error: {' '.join(exc.cmd[:2])} exited {exc.returncode}", file=sys.stderr)
         return 1
-    finally:
-        server.stop()
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+from statusmon.local.pipeline import drain_queue, subscribe_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,15 +69,7 @@ class World:
         return result
 
     def alerts(self) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs")
-        received: list[dict[str, Any]] = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return received
-            for message in batch:
-                received.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return [message["body"] for message in drain_queue(self.queue_url)]
 
 
 @pytest.fixture
@@ -100,16 +93,5 @@ def world(moto_url: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Iter
             if line.startswith("export ")
         )
     )
-    sqs = boto3.client("sqs")
-    queue_url = sqs.create_queue(QueueName=f"e2e-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    boto3.client("sns").subscribe(
-        TopicArn=env["STATUSMON_TOPIC_ARN"],
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-    yield World(env, emulator, queue_url)
+    yield World(env, emulator, subscribe_queue(env["STATUSMON_TOPIC_ARN"]))
     boto3.client("dynamodb").delete_table(TableName=env["STATUSMON_TABLE_NAME"])

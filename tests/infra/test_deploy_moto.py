@@ -21,7 +21,7 @@ import pytest
 
 from statusmon.adapters.stack_outputs import outputs_of
 from statusmon.adapters.table_schema import TABLE
-from tests.conftest import free_port
+from statusmon.local.services import moto_server
 from tests.infra.conftest import ROOT
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -32,16 +32,8 @@ STACK = "statusmon-moto"
 @pytest.fixture(scope="module")
 def cloudformation_endpoint() -> Iterator[str]:
     """A moto server of its own: the deployed stack must not leak into other tests' moto state."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        # "localhost", not 127.0.0.1: moto reads "127" in a template URL as an S3 bucket name.
-        yield f"http://localhost:{port}"
-    finally:
-        server.stop()
+    with moto_server(host="localhost") as url:
+        yield url
 
 
 def _cdk(endpoint: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import pytest
 
 from statusmon.adapters import sns
 from statusmon.adapters.store import StatusStore
+from statusmon.local.pipeline import drain_queue, subscribe_queue
 from statusmon.settings import get_settings
 
 
@@ -40,44 +40,19 @@ def store(aws_endpoint: str) -> Iterator[StatusStore]:
 class Subscriber:
     topic_arn: str
     queue_url: str
-    sqs: Any
 
     def receive_all(self) -> list[dict[str, Any]]:
-        """Drain the queue; each message as {"body": parsed JSON, "attributes": {...}}."""
-        messages: list[dict[str, Any]] = []
-        while True:
-            page = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=10,
-                MessageAttributeNames=["All"],
-                WaitTimeSeconds=0,
-            )
-            batch = page.get("Messages", [])
-            if not batch:
-                return messages
-            for message in batch:
-                attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
-                messages.append({"body": json.loads(message["Body"]), "attributes": attributes})
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return drain_queue(self.queue_url)
 
 
-def subscribe_queue(topic_arn: str) -> Subscriber:
-    """An SQS queue subscribed to the topic with raw delivery, as a user would set it up."""
-    sqs = boto3.client("sqs")
-    queue_url = sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    boto3.client("sns").subscribe(
-        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-    )
-    return Subscriber(topic_arn, queue_url, sqs)
+def subscribe(topic_arn: str, *, raw: bool = True) -> Subscriber:
+    return Subscriber(topic_arn, subscribe_queue(topic_arn, raw=raw))
 
 
 @pytest.fixture
 def subscriber(aws_endpoint: str) -> Subscriber:
     topic_arn = boto3.client("sns").create_topic(Name=f"alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
-    return subscribe_queue(topic_arn)
+    return subscribe(topic_arn)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from statusmon.logic.changes import detect_changes
 from statusmon.logic.notify import notify_record
 from statusmon.settings import get_settings
 from tests.contract import ALERT_FIELDS
-from tests.integration.conftest import Subscriber, subscribe_queue
+from tests.integration.conftest import Subscriber, subscribe
 from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
 
 
@@ -90,7 +90,7 @@ def test_sns_failure_is_a_batch_item_failure_and_the_retry_alerts_once(
         notify.handler(loud, lambda_context)
     # Given SNS works again
     boto3.client("sns").create_topic(Name=topic_name)
-    subscriber = subscribe_queue(topic_arn)
+    subscriber = subscribe(topic_arn)
     # When the event source mapping retries the batch, twice
     assert notify.handler(event, lambda_context) == {"batchItemFailures": []}
     assert notify.handler(event, lambda_context) == {"batchItemFailures": []}
@@ -101,20 +101,15 @@ def test_sns_failure_is_a_batch_item_failure_and_the_retry_alerts_once(
     assert message["body"]["reason"] == "Input CSV is missing column TIMESTAMP"
 
 
-def test_email_subscribers_get_text(
+def test_a_subscriber_without_raw_delivery_gets_the_envelope_with_subject_and_json(
     store: StatusStore, monkeypatch: pytest.MonkeyPatch, lambda_context
 ) -> None:
     # Given a plain (non-raw) SQS subscription, the SNS envelope carries the default JSON message
     topic_arn = boto3.client("sns").create_topic(Name=f"env-{uuid.uuid4().hex[:8]}")["TopicArn"]
-    sqs = boto3.client("sqs")
-    queue_url = sqs.create_queue(QueueName=f"env-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    boto3.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    subscriber = subscribe(topic_arn, raw=False)
     _configure(monkeypatch, store, topic_arn)
     notify.handler(_write_and_capture(store, dataset("UPDATE_FAILED", reason="x")), lambda_context)
-    [message] = Subscriber(topic_arn, queue_url, sqs).receive_all()
+    [message] = subscriber.receive_all()
     envelope = message["body"]
     assert envelope["Subject"].startswith("[statusmon] ERROR")
     assert '"schema": "statusmon.alert/v1"' in envelope["Message"]

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-import boto3
-
 from statusmon.adapters import sns
 from statusmon.adapters.store import StatusStore
 from statusmon.cli import render
@@ -66,18 +64,9 @@ class Demo:
         self.receive()
 
     def receive(self) -> None:
-        sqs = boto3.client("sqs")
-        while True:
-            messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            if not messages:
-                return
-            for message in messages:
-                alert = json.loads(message["Body"])
-                self.received.append(alert)
-                self.print_alert(alert)
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        for message in pipeline.drain_queue(self.queue_url):
+            self.received.append(message["body"])
+            self.print_alert(message["body"])
 
     def print_alert(self, alert: dict[str, Any]) -> None:
         kind = alert["resource_type"].replace("_", " ")
@@ -108,18 +97,6 @@ class Demo:
             return state is not None and state.status in statuses
 
         return check
-
-
-def _subscribe(topic_arn: str) -> str:
-    sqs = boto3.client("sqs")
-    queue_url = sqs.create_queue(QueueName="demo-alerts")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    boto3.client("sns").subscribe(
-        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-    )
-    return str(queue_url)
 
 
 def _story(demo: Demo) -> None:
@@ -206,7 +183,7 @@ def run_demo(out: TextIO = sys.stdout) -> int:
             sns._client.cache_clear()
             topic_arn = sns.ensure_topic("statusmon-demo-alerts")
             settings = load_settings({**environment, "STATUSMON_TOPIC_ARN": topic_arn})
-            demo = Demo(services, settings, store, _subscribe(topic_arn), out)
+            demo = Demo(services, settings, store, pipeline.subscribe_queue(topic_arn), out)
             demo.say(f"  table {store.table_name}, topic {topic_arn}, an SQS queue subscribed to it")
             demo.say(f"  a sweep every {TICK_SECONDS}s; the emulated clock moves {CLOCK_STEP}s per sweep")
             demo.step("First sweep: an empty account, recorded as the silent baseline")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,3 +138,39 @@ def import_job(name: str, dataset_arn: str, data_location: str) -> str:
             importMode="FULL",
         )["datasetImportJobArn"]
     )
+
+
+def subscribe_queue(topic_arn: str, *, raw: bool = True) -> str:
+    """A new SQS queue subscribed to the topic, as a user would set it up; returns its URL.
+
+    With raw delivery the body is the alert itself and its attributes arrive as SQS message
+    attributes; without, the body is SNS's envelope.
+    """
+    sqs = boto3.client("sqs")
+    queue_url = str(sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns").subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true" if raw else "false"},
+    )
+    return queue_url
+
+
+def drain_queue(queue_url: str) -> list[dict[str, Any]]:
+    """Receive and delete every waiting message: ``{"body": parsed JSON, "attributes": {...}}``."""
+    sqs = boto3.client("sqs")
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+        ).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            messages.append({"body": json.loads(message["Body"]), "attributes": attributes})
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

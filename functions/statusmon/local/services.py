@@ -35,27 +35,37 @@ class LocalServices:
 
 
 @contextmanager
+def moto_server(host: str = "127.0.0.1") -> Iterator[str]:
+    """moto server on a free loopback port; yields its URL (``host`` as given: CloudFormation wants
+    "localhost", since moto reads "127" in a template URL as an S3 bucket name)."""
+    # A development dependency, imported only in local mode.
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@contextmanager
 def local_services(
     *, region: str = "us-east-1", durations: Mapping[str, float] | None = None, frozen_clock: bool = True
 ) -> Iterator[LocalServices]:
     """moto server and the emulator, stopped on exit (nothing is left running)."""
-    # Development dependencies, imported only in local mode.
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415
-
+    # A development dependency, imported only in local mode.
     from statusmon_emulator import Emulator  # noqa: PLC0415
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
-    try:
-        with Emulator(
+    with (
+        moto_server() as moto_url,
+        Emulator(
             region=region, s3_endpoint_url=moto_url, durations=durations, frozen_clock=frozen_clock
-        ) as emulator:
-            yield LocalServices(moto_url, emulator)
-    finally:
-        moto.stop()
+        ) as emulator,
+    ):
+        yield LocalServices(moto_url, emulator)
 
 
 @contextmanager
