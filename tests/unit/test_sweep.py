@@ -27,6 +27,7 @@ class FakeSource:
     broken: set[str] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
     described: list[str] = field(default_factory=list)
+    sampled: list[str] = field(default_factory=list)
     counter: CallCounter = field(default_factory=CallCounter)
 
     def read_listing(self) -> Listing:
@@ -39,9 +40,10 @@ class FakeSource:
         return replace(observation, **self.detail.get(observation.resource_arn, {}))
 
     def wants_error_samples(self, observation: Observation) -> bool:
-        return bool((observation.details.get("stats") or {}).get("ErrorEntries"))
+        return self.service is Service.REKOGNITION
 
     def error_samples(self, observation: Observation) -> list[dict[str, Any]]:
+        self.sampled.append(observation.resource_arn)
         return self.samples
 
 
@@ -268,3 +270,24 @@ def test_a_resource_that_vanished_between_listing_and_describe_is_not_a_problem(
     report = _run(source, FakeStore())
     assert report.problems == []
     assert report.recorded == []
+
+
+def test_a_clean_completion_of_a_dataset_with_old_errors_costs_no_sample_call() -> None:
+    # Given a dataset that already holds 2 error entries
+    before = dataset("UPDATE_IN_PROGRESS", details={"stats": {"ErrorEntries": 2}})
+    store = FakeStore(
+        {before.resource_arn: ResourceState.from_observation(before, observed_at=NOW, version=1)}
+    )
+    store.baselined[Service.REKOGNITION] = NOW
+    done = dataset("UPDATE_COMPLETE")
+    source = FakeSource(
+        Service.REKOGNITION,
+        True,
+        [done],
+        detail={done.resource_arn: {"details": {"stats": {"ErrorEntries": 2}}}},
+    )
+    # When its update completes without adding any
+    [change] = _run(source, store).recorded
+    # Then no ListDatasetEntries call is made, and no samples are attached
+    assert source.sampled == []
+    assert "error_entries" not in change.new.details

@@ -99,8 +99,8 @@ class RekognitionSource:
         return [_summarise_entry(line) for line in page.get("DatasetEntries", [])[:ERROR_SAMPLE_SIZE]]
 
     def wants_error_samples(self, observation: Observation) -> bool:
-        stats = observation.details.get("stats") or {}
-        return observation.phase is Phase.COMPLETE and int(stats.get("ErrorEntries") or 0) > 0
+        """Only completed datasets have entries with non-terminal errors to show."""
+        return observation.phase is Phase.COMPLETE
 
 
 def _datasets_of(project: dict[str, Any]) -> list[Observation]:

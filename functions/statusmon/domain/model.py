@@ -20,6 +20,15 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def error_entries(details: dict[str, Any]) -> int:
+    """DatasetStats.ErrorEntries as last described (0 when unknown)."""
+    stats = details.get("stats") or {}
+    try:
+        return int(stats.get("ErrorEntries") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 @dataclass(frozen=True)
 class Observation:
     """One resource as a source read it in this sweep."""
@@ -89,12 +98,7 @@ class ResourceState:
         )
 
     def error_entries(self) -> int:
-        """DatasetStats.ErrorEntries as last described (0 when unknown)."""
-        stats = self.details.get("stats") or {}
-        try:
-            return int(stats.get("ErrorEntries") or 0)
-        except (TypeError, ValueError):
-            return 0
+        return error_entries(self.details)
 
     def deleted(self, *, observed_at: datetime) -> ResourceState:
         return replace(

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.model import Observation, ResourceState, Transition, utcnow
+from statusmon.domain.model import Observation, ResourceState, Transition, error_entries, utcnow
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.changes import detect_changes, is_change, needs_detail, silence_preexisting
 
@@ -170,7 +170,13 @@ def _read_details(
                 report.problems.append(str(exc))
                 skipped.add(observation.resource_arn)
                 continue
-            if is_change(observation, previous) and source.wants_error_samples(observation):
+            # Samples only for a completion that added error entries: what the warning alert shows.
+            errors_before = previous.error_entries() if previous else 0
+            if (
+                is_change(observation, previous)
+                and source.wants_error_samples(observation)
+                and error_entries(observation.details) > errors_before
+            ):
                 try:
                     samples = source.error_samples(observation)
                     observation.details["error_entries"] = samples
