@@ -1,4 +1,9 @@
-"""Alerting: the encrypted alert topic, the notifier on the table's stream, and its dead-letter queue."""
+"""Alerting: the encrypted alert topic, and the two deliverers of the outbox with the notifier's DLQ.
+
+The sweeps write each alert into the table's outbox (pk ``OUTBOX``). The notifier delivers a new
+outbox item as the stream brings it; the redrive delivers, on the schedule, whatever is still
+pending. Both may touch outbox items only, and publish to the topic.
+"""
 
 from __future__ import annotations
 
@@ -17,16 +22,26 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import setting_variable
-from infra.function import StatusmonFunction
+from infra.function import AccountArn, StatusmonFunction
 from infra.nag import acknowledge
-from infra.storage import grant_table
-from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN
+from infra.scheduled import ScheduledFunction
+from statusmon.adapters.table_schema import OUTBOX_PK, STREAM_FILTER_PATTERN
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
-# A transition that still cannot be delivered after this many tries or this long goes to the DLQ
-# (and its alarm) instead of blocking the shard behind it.
+REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
+# List pending (Query), claim and release (UpdateItem), confirm (DeleteItem): outbox items only.
+OUTBOX_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+OUTBOX_ONLY = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OUTBOX_PK]}}
+TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+# A stream record that still fails after this many tries or this long goes to the DLQ (and its
+# alarm) instead of blocking the shard behind it; its alert stays in the outbox for the redrive.
 STREAM_RETRY_ATTEMPTS = 10
 STREAM_MAX_RECORD_AGE = cdk.Duration.hours(6)
+# Confused-deputy guard on the topic and key policies: CloudWatch acts for this account's alarms only.
+ALARMS_OF_THIS_ACCOUNT: dict[str, Mapping[str, object]] = {
+    "StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID},
+    "ArnLike": {"aws:SourceArn": AccountArn("cloudwatch", "alarm:*").arn},
+}
 
 
 class Alerting(Construct):
@@ -39,6 +54,8 @@ class Alerting(Construct):
         table: dynamodb.Table,
         environment: Mapping[str, str],
         alert_emails: Sequence[str],
+        schedule_rate: str,
+        period: cdk.Duration,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
     ) -> None:
@@ -51,18 +68,29 @@ class Alerting(Construct):
             removal_policy=removal_policy,
         )
         # CloudWatch alarms publish to this topic (unless an ops topic is configured): an encrypted
-        # topic only accepts them if the key lets CloudWatch use it.
+        # topic only accepts them if the key lets CloudWatch use it, for this account's alarms only.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}},
+                conditions=ALARMS_OF_THIS_ACCOUNT,
             )
         )
         self.topic = sns.Topic(
             self, "Topic", display_name="statusmon alerts", master_key=self.key, enforce_ssl=True
+        )
+        # enforce_ssl gives the topic a policy (its TLS Deny), and that policy replaces the SNS default
+        # one: without this Allow, no alarm could publish here.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=ALARMS_OF_THIS_ACCOUNT,
+            )
         )
         for email in alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -79,30 +107,20 @@ class Alerting(Construct):
             "SQS3",
             "This queue is the dead-letter queue: the on-failure destination of the notifier's stream",
         )
+        delivery_environment = {**environment, setting_variable("topic_arn"): self.topic.topic_arn}
         self.fn = StatusmonFunction(
             self,
             "Notify",
             code=code,
             handler=NOTIFY_HANDLER,
-            description="Publishes an alert for each new transition in the status table",
-            environment={**environment, setting_variable("topic_arn"): self.topic.topic_arn},
+            description="Publishes each new outbox item of the status table as an alert",
+            environment=delivery_environment,
             timeout=cdk.Duration.seconds(60),
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
         self.function = self.fn.function
-        # Read/write: the notifier keeps its idempotency records (pk ALERT) in the same table.
-        grant_table(table, self.function)
-        # Not grant_publish: its kms:GenerateDataKey* wildcard is wider than publishing needs.
-        iam.Grant.add_to_principal(
-            grantee=self.function, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
-        )
-        self.key.grant(self.function, "kms:GenerateDataKey", "kms:Decrypt")
-        acknowledge(
-            self.fn.role,
-            "IAM5[Resource::*]",
-            "X-Ray trace actions, and dynamodb:ListStreams which the DynamoDB event source needs on *",
-        )
+        self._allow_delivery(self.fn, table)
         self.function.add_event_source(
             sources.DynamoEventSource(
                 table,
@@ -116,3 +134,29 @@ class Alerting(Construct):
                 on_failure=sources.SqsDlq(self.dlq),
             )
         )
+        # The event source's grant_stream_read: DescribeStream, GetRecords and GetShardIterator on
+        # the table's stream, and ListStreams, which IAM grants on "*" only.
+        self.fn.acknowledge_unscoped(["dynamodb:ListStreams"], "the DynamoDB event source finds the stream")
+
+        # What the notifier could not deliver (SNS down, a stream record past its retries) stays in
+        # the outbox; this delivers it on the polling schedule.
+        self.redrive = ScheduledFunction(
+            self,
+            "Redrive",
+            code=code,
+            handler=REDRIVE_HANDLER,
+            description="Publishes the outbox items still pending as alerts",
+            schedule_rate=schedule_rate,
+            period=period,
+            environment=delivery_environment,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self._allow_delivery(self.redrive.fn, table)
+
+    def _allow_delivery(self, fn: StatusmonFunction, table: dynamodb.ITable) -> None:
+        """Outbox items (partition key OUTBOX) and nothing else of the table; publish to the topic."""
+        fn.allow(OUTBOX_ACTIONS, [table.table_arn], conditions=OUTBOX_ONLY)
+        # Not grant_publish: its kms:GenerateDataKey* wildcard is wider than publishing needs.
+        fn.allow(["sns:Publish"], [self.topic.topic_arn])
+        fn.allow(TOPIC_KEY_ACTIONS, [self.key.key_arn])

@@ -1,12 +1,14 @@
 """A statusmon Lambda function with its own log group, role and error alarm.
 
 Every function of the stack is one of these, so runtime, architecture, logging, tracing and the
-Powertools environment are decided once. Callers add their permissions to ``.role``.
+Powertools environment are decided once. Callers add permissions through ``allow*``, which keep
+each cdk-nag acknowledgement next to the statement that needs it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -27,6 +29,29 @@ POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
     "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
 }
+# Active tracing: Lambda adds these on "*" (X-Ray has no resource type for them).
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+@dataclass(frozen=True)
+class AccountArn:
+    """An ARN pattern in this stack's partition, region and account.
+
+    Built from the pseudo-parameter tokens (never the synth environment), so the cdk-nag finding it
+    causes reads the same whatever account the app is synthesized for.
+    """
+
+    service: str
+    resource: str
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{cdk.Aws.PARTITION}:{self.service}:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:{self.resource}"
+
+    @property
+    def nag_finding(self) -> str:
+        """How cdk-nag's IAM5 names this resource in a finding."""
+        return f"arn:<AWS::Partition>:{self.service}:<AWS::Region>:<AWS::AccountId>:{self.resource}"
 
 
 class StatusmonFunction(Construct):
@@ -75,11 +100,8 @@ class StatusmonFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
         )
-        acknowledge(
-            self.role,
-            "IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level scoping",
-        )
+        self.unscoped_actions: dict[str, str] = {}
+        self.acknowledge_unscoped(XRAY_ACTIONS, "active tracing")
         self.error_alarm = cloudwatch.Alarm(
             self,
             "Errors",
@@ -90,3 +112,56 @@ class StatusmonFunction(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+
+    def allow(
+        self,
+        actions: Sequence[str],
+        resources: Sequence[str],
+        *,
+        conditions: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> iam.PolicyStatement:
+        """Allow ``actions`` on exact resources: a wildcard goes through ``allow_pattern``/``allow_unscoped``,
+        which acknowledge its cdk-nag finding."""
+        if any("*" in resource for resource in resources):
+            raise ValueError(f"wildcard resource in {list(resources)}: use allow_pattern or allow_unscoped")
+        return self._add(actions, resources, conditions)
+
+    def allow_pattern(self, actions: Sequence[str], pattern: AccountArn, *, why: str) -> iam.PolicyStatement:
+        """Allow ``actions`` on every resource matching ``pattern``; its own IAM5 finding says why."""
+        statement = self._add(actions, [pattern.arn])
+        acknowledge(self.role, f"IAM5[Resource::{pattern.nag_finding}]", f"{', '.join(actions)}: {why}")
+        return statement
+
+    def allow_unscoped(self, actions: Sequence[str], *, why: str) -> iam.PolicyStatement:
+        """Allow actions that IAM grants on "*" only (their Service Authorization Reference row has no
+        resource type), and name them in the role's Resource::* acknowledgement."""
+        statement = self._add(actions, ["*"])
+        self.acknowledge_unscoped(actions, why)
+        return statement
+
+    def acknowledge_unscoped(self, actions: Sequence[str], why: str) -> None:
+        """Name actions on "*" (ours, or a CDK grant's) in the role's one Resource::* acknowledgement.
+
+        cdk-nag reports every "*" of a role as the same finding, so its reason names each action allowed
+        on "*", and tests/infra/test_guard_rails.py checks that no unnamed action is.
+        """
+        for action in actions:
+            self.unscoped_actions[action] = why
+        named = "; ".join(f"{action} ({reason})" for action, reason in self.unscoped_actions.items())
+        acknowledge(
+            self.role,
+            "IAM5[Resource::*]",
+            f"Resource * only for actions IAM grants on no narrower resource: {named}",
+        )
+
+    def _add(
+        self,
+        actions: Sequence[str],
+        resources: Sequence[str],
+        conditions: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> iam.PolicyStatement:
+        statement = iam.PolicyStatement(
+            actions=list(actions), resources=list(resources), conditions=dict(conditions or {}) or None
+        )
+        self.role.add_to_policy(statement)
+        return statement

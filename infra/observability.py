@@ -52,7 +52,10 @@ class Observability(Construct):
         self.dlq_alarm = cloudwatch.Alarm(
             self,
             "DlqNotEmpty",
-            alarm_description="statusmon: a transition could not be alerted and waits in the notifier's DLQ",
+            alarm_description=(
+                "statusmon: a stream record failed the notifier past its retries and waits in its DLQ "
+                "(its alert stays in the outbox for the redrive)"
+            ),
             metric=dlq.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(5), statistic="Maximum"
             ),
@@ -113,7 +116,6 @@ class Observability(Construct):
                 "Alerts",
                 [
                     _metric(names.ALERTS_SENT, source=None, statistic="Sum", period=five),
-                    _metric(names.ALERTS_SUPPRESSED, source=None, statistic="Sum", period=five),
                 ],
             ),
         )

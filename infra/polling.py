@@ -1,113 +1,94 @@
-"""A Python function on an EventBridge schedule: one construct, used once per watched service."""
+"""The poll functions: one scheduled sweep per watched service, with exactly the access a sweep needs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import ServiceName
-from infra.function import StatusmonFunction
-from infra.nag import acknowledge
-from infra.storage import grant_table
+from infra.function import AccountArn
+from infra.scheduled import ScheduledFunction
+from infra.storage import index_arn
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX
+
+# What logic.sweep.Store does: GetItem (a resource's state, the service bookkeeping), PutItem (the
+# bookkeeping, and state, history and outbox items in one TransactWriteItems, which IAM authorises
+# item by item as PutItem) on the table; Query on the by_service index (a service's current states).
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
+INDEX_ACTIONS = ("dynamodb:Query",)
 
 
 @dataclass(frozen=True)
 class PollTarget:
     handler: str
     description: str
-    # Describe/List only. None of them supports resource-level scoping for every call the sweep
-    # makes (DescribeProjects, ListDatasetImportJobs and ListDatasets list the whole account), so
-    # the statement's resource is "*" and the actions stay this narrow.
-    actions: tuple[str, ...]
+    # Listing calls: the Service Authorization Reference gives them no resource type, so "*".
+    list_actions: tuple[str, ...]
+    # Per-resource calls, on the ARN pattern of their resource type in this account and region: the
+    # sweep finds the resources by listing, so it cannot name them at deploy time.
+    describe_actions: tuple[str, ...]
+    describe_resource: AccountArn
+    describe_reason: str
 
 
 POLL_TARGETS: dict[ServiceName, PollTarget] = {
     ServiceName.REKOGNITION: PollTarget(
         handler="statusmon.handlers.poll_rekognition.handler",
         description="Sweeps Rekognition Custom Labels datasets into the status table",
-        actions=(
-            "rekognition:DescribeProjects",
-            "rekognition:DescribeDataset",
-            "rekognition:ListDatasetEntries",
-        ),
+        list_actions=("rekognition:DescribeProjects",),
+        describe_actions=("rekognition:DescribeDataset", "rekognition:ListDatasetEntries"),
+        # The dataset resource type: project/${ProjectName}/dataset/${DatasetType}/${CreationTimestamp}
+        describe_resource=AccountArn("rekognition", "project/*/dataset/*/*"),
+        describe_reason="any Custom Labels dataset of this account and region (found by DescribeProjects)",
     ),
     ServiceName.PERSONALIZE: PollTarget(
         handler="statusmon.handlers.poll_personalize.handler",
         description="Sweeps Personalize dataset import jobs into the status table",
-        actions=(
-            "personalize:ListDatasetImportJobs",
-            "personalize:DescribeDatasetImportJob",
-            "personalize:ListDatasets",
-        ),
+        list_actions=("personalize:ListDatasets", "personalize:ListDatasetImportJobs"),
+        describe_actions=("personalize:DescribeDatasetImportJob",),
+        # The datasetImportJob resource type: dataset-import-job/${ResourceId}
+        describe_resource=AccountArn("personalize", "dataset-import-job/*"),
+        describe_reason="any import job of this account and region (found by ListDatasetImportJobs)",
     ),
 }
 
 
-class ScheduledFunction(Construct):
-    """A function invoked at a fixed rate, one invocation at a time, with its log group, role and alarm.
-
-    Reserved concurrency 1: two sweeps of one service never run at once. A missed or failed sweep is
-    not retried: the next scheduled one catches up.
-    """
+class PollFunction(ScheduledFunction):
+    """One service's sweep on the schedule: its Describe/List calls, and the status table's items."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        target: PollTarget,
+        table: dynamodb.ITable,
         code: lambda_.Code,
-        handler: str,
-        description: str,
         schedule_rate: str,
         period: cdk.Duration,
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
-        table: dynamodb.Table,
-        actions: Sequence[str] = (),
     ) -> None:
-        super().__init__(scope, construct_id)
-        # A sweep must end before the next one is due, and Lambda stops at 15 minutes.
-        timeout = cdk.Duration.seconds(min(period.to_seconds(), 900))
-        self.fn = StatusmonFunction(
-            self,
-            "Sweep",
+        super().__init__(
+            scope,
+            construct_id,
             code=code,
-            handler=handler,
-            description=description,
+            handler=target.handler,
+            description=target.description,
+            schedule_rate=schedule_rate,
+            period=period,
             environment=environment,
-            timeout=timeout,
             log_retention=log_retention,
             removal_policy=removal_policy,
-            reserved_concurrency=1,
         )
-        self.function = self.fn.function
-        self.error_alarm = self.fn.error_alarm
-        if actions:
-            self.fn.role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=["*"]))
-            acknowledge(
-                self.fn.role,
-                "IAM5[Resource::*]",
-                "Describe/List actions only (the sweep lists every project or import job of the account, "
-                "which these services do not scope by resource) and X-Ray trace actions (no resource type)",
-            )
-        self.function.configure_async_invoke(
-            retry_attempts=0, max_event_age=cdk.Duration.seconds(max(60, min(period.to_seconds(), 21600)))
-        )
-        grant_table(table, self.function)
-        self.rule = events.Rule(
-            self,
-            "Schedule",
-            description=f"statusmon: {description} every {schedule_rate}",
-            schedule=events.Schedule.expression(f"rate({schedule_rate})"),
-            targets=[targets.LambdaFunction(self.function)],
-        )
+        self.fn.allow_unscoped(target.list_actions, why="lists the whole account")
+        self.fn.allow_pattern(target.describe_actions, target.describe_resource, why=target.describe_reason)
+        self.fn.allow(TABLE_ACTIONS, [table.table_arn])
+        self.fn.allow(INDEX_ACTIONS, [index_arn(table, BY_SERVICE_INDEX)])

@@ -13,7 +13,7 @@ from infra.bundling import function_code
 from infra.config import LOG_RETENTION, StatusmonConfig
 from infra.function import ARCHITECTURE, RUNTIME
 from infra.observability import Observability
-from infra.polling import POLL_TARGETS, ScheduledFunction
+from infra.polling import POLL_TARGETS, PollFunction
 from infra.storage import StatusStorage
 
 # Output ids: `statusmon status --stack NAME` reads TableName and TopicArn from DescribeStacks.
@@ -40,35 +40,35 @@ class StatusmonStack(cdk.Stack):
         period = cdk.Duration.seconds(config.rate_seconds)
 
         table = StatusStorage(self, "Storage", removal_policy=removal).table
+        environment = config.function_environment(table_name=table.table_name)
         alerting = Alerting(
             self,
             "Alerting",
             code=code,
             table=table,
-            environment=config.function_environment(table_name=table.table_name),
+            environment=environment,
             alert_emails=config.alert_emails,
+            schedule_rate=config.schedule_rate,
+            period=period,
             log_retention=log_retention,
             removal_policy=removal,
         )
 
-        pollers: dict[str, ScheduledFunction] = {}
-        for service in config.services:
-            target = POLL_TARGETS[service]
-            poller = ScheduledFunction(
+        pollers = {
+            service.value: PollFunction(
                 self,
                 f"Poll{service.value.capitalize()}",
+                target=POLL_TARGETS[service],
+                table=table,
                 code=code,
-                handler=target.handler,
-                description=target.description,
                 schedule_rate=config.schedule_rate,
                 period=period,
-                environment=config.function_environment(table_name=table.table_name),
+                environment=environment,
                 log_retention=log_retention,
                 removal_policy=removal,
-                table=table,
-                actions=target.actions,
             )
-            pollers[service.value] = poller
+            for service in config.services
+        }
 
         ops_topic = (
             sns.Topic.from_topic_arn(self, "OpsTopic", config.ops_topic_arn)
@@ -81,8 +81,13 @@ class StatusmonStack(cdk.Stack):
             ops_topic=ops_topic,
             sources=list(pollers),
             schedule_period=period,
-            functions={"notify": alerting.function} | {f"poll {s}": p.function for s, p in pollers.items()},
-            alarms=[alerting.fn.error_alarm, *(p.error_alarm for p in pollers.values())],
+            functions={"notify": alerting.function, "redrive": alerting.redrive.function}
+            | {f"poll {s}": p.function for s, p in pollers.items()},
+            alarms=[
+                alerting.fn.error_alarm,
+                alerting.redrive.error_alarm,
+                *(p.error_alarm for p in pollers.values()),
+            ],
             dlq=alerting.dlq,
         )
 

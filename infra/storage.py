@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.nag import acknowledge
-from statusmon.adapters.table_schema import TABLE
+from statusmon.adapters.table_schema import TABLE, IndexSpec
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -43,13 +39,6 @@ class StatusStorage(Construct):
             )
 
 
-def grant_table(table: dynamodb.Table, function: lambda_.IFunction) -> None:
-    """Item read/write on the table and its indexes: ``grant_read_write_data``, no table admin."""
-    table.grant_read_write_data(function)
-    if function.role is not None:
-        table_id = cdk.Stack.of(table).get_logical_id(cast(cdk.CfnElement, table.node.default_child))
-        acknowledge(
-            function.role,
-            f"IAM5[Resource::<{table_id}.Arn>/index/*]",
-            "grant_read_write_data covers the table's own GSIs (by_service, failed) as index/*",
-        )
+def index_arn(table: dynamodb.ITable, index: IndexSpec) -> str:
+    """One index of the table, by name: a grant on it names no other index (no ``index/*``)."""
+    return f"{table.table_arn}/index/{index.name}"

@@ -17,3 +17,8 @@ ALERT_FIELDS = frozenset(
         "console_url",
     }
 )
+
+# Added after v1 (DESIGN.md allows new fields): what the reader should know beyond the reason, and a
+# stable id per transition, to drop a repeat (SNS delivers at least once). ``truncated`` appears
+# only on an alert cut to fit SNS's size limit.
+ALERT_ADDED_FIELDS = frozenset({"hint", "transition_id"})

@@ -9,6 +9,7 @@ import threading
 from types import FrameType
 
 from statusmon_emulator.emulator import Emulator
+from statusmon_emulator.malformed import MALFORMED_KINDS, parse_kinds
 from statusmon_emulator.settings import DEFAULT_DURATIONS
 
 
@@ -20,6 +21,13 @@ def _duration(text: str) -> tuple[str, float]:
         return name, float(seconds)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{seconds!r} is not a number of seconds") from None
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    try:
+        return parse_kinds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +47,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--error-rate", type=float, default=0.0, help="share of calls answered with a 5xx (0..1)"
     )
     parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every call")
+    parser.add_argument(
+        "--malformed-rate",
+        type=float,
+        default=0.0,
+        help="share of calls answered with a malformed 200 (0..1)",
+    )
+    parser.add_argument(
+        "--malformed",
+        type=_kinds,
+        default=None,
+        metavar="KIND,...",
+        help=f"the malformed kinds to draw from (default: all of {', '.join(MALFORMED_KINDS)})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault injection random stream")
     parser.add_argument("--frozen-clock", action="store_true", help="time moves only through the admin API")
     parser.add_argument(
@@ -53,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.malformed is not None and not args.malformed_rate:
+        parser.error("--malformed needs --malformed-rate")
     try:
         emulator = Emulator(
             host=args.host,
@@ -65,8 +89,15 @@ def main(argv: list[str] | None = None) -> int:
             account_id=args.account_id,
             frozen_clock=args.frozen_clock,
         )
-        if args.throttle_rate or args.error_rate or args.latency_ms:
-            emulator.set_faults(None, args.throttle_rate, args.error_rate, args.latency_ms)
+        if args.throttle_rate or args.error_rate or args.latency_ms or args.malformed_rate:
+            emulator.set_faults(
+                None,
+                args.throttle_rate,
+                args.error_rate,
+                args.latency_ms,
+                malformed_rate=args.malformed_rate,
+                malformed=args.malformed,
+            )
         emulator.start()
     except (OSError, ValueError) as exc:
         print(f"statusmon emulator: {exc}", file=sys.stderr)

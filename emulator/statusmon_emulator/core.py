@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,10 @@ from statusmon_emulator import personalize, rekognition
 from statusmon_emulator.clock import Clock
 from statusmon_emulator.errors import AwsError
 from statusmon_emulator.faults import FaultInjector, FaultSpec
+from statusmon_emulator.malformed import JSON_11, corrupt, parse_kinds, unwrap_token
 from statusmon_emulator.s3data import S3Reader
 from statusmon_emulator.settings import Settings
 from statusmon_emulator.validation import validate
-
-JSON_11 = "application/x-amz-json-1.1"
 
 
 class RouteNotFound(Exception):
@@ -49,6 +48,15 @@ SERVICES = {
 @functools.cache
 def service_model(name: str) -> ServiceModel:
     return botocore.session.get_session().get_service_model(name)
+
+
+@functools.cache
+def token_key(service: str, operation: str) -> str | None:
+    """The paging member (NextToken / nextToken) of an operation that pages, else None."""
+    model = service_model(service).operation_model(operation)
+    inputs = model.input_shape.members if model.input_shape else {}
+    outputs = model.output_shape.members if model.output_shape else {}
+    return next((key for key in ("NextToken", "nextToken") if key in inputs and key in outputs), None)
 
 
 @dataclass
@@ -98,11 +106,15 @@ class EmulatorCore:
                 service, AwsError(service.internal_error, "Internal server error (injected)", 500)
             )
         try:
-            return _json_reply(200, self._call(service, operation, body))
+            doc, sent_token = self._call(service, operation, body)
         except AwsError as exc:
             return self._error(service, exc)
+        if decision.outcome == "malformed" and decision.malformed:
+            return self._malformed(decision.malformed, doc, token_key(service.name, operation), sent_token)
+        return _json_reply(200, doc)
 
-    def _call(self, service: Service, operation: str, body: bytes) -> dict[str, Any]:
+    def _call(self, service: Service, operation: str, body: bytes) -> tuple[dict[str, Any], str | None]:
+        """The operation's reply, and the paging token as the request carried it."""
         handler = self._handlers[service.name].get(operation)
         if handler is None:
             raise AwsError(
@@ -112,11 +124,30 @@ class EmulatorCore:
             params = json.loads(body or b"{}")
         except ValueError:
             raise AwsError("SerializationException", "The request body is not valid JSON") from None
+        key = token_key(service.name, operation)
+        sent_token = params.get(key) if key and isinstance(params, dict) else None
+        if key and isinstance(sent_token, str):
+            # Tokens from repeat-token / endless-token answers stand for a backend token (or none),
+            # and keep working after the faults are cleared.
+            original = unwrap_token(sent_token)
+            if original is None:
+                del params[key]
+            else:
+                params[key] = original
         model: OperationModel = service_model(service.name).operation_model(operation)
         problem = validate(model.input_shape, params)
         if problem:
             raise AwsError(service.validation_error, problem)
-        return handler(params)
+        return handler(params), sent_token if isinstance(sent_token, str) else None
+
+    def _malformed(self, kind: str, doc: dict[str, Any], key: str | None, sent_token: str | None) -> Reply:
+        bad = corrupt(kind, doc, token_key=key, sent_token=sent_token)
+        headers = {
+            "Content-Type": bad.content_type,
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            "x-statusmon-emulator-fault": f"malformed:{bad.kind}",
+        }
+        return Reply(200, bad.body, headers)
 
     @staticmethod
     def _error(service: Service | None, exc: AwsError) -> Reply:
@@ -155,8 +186,15 @@ class EmulatorCore:
         throttle_rate: float = 0.0,
         error_rate: float = 0.0,
         latency_ms: int = 0,
+        *,
+        malformed_rate: float = 0.0,
+        malformed: str | Iterable[str] | None = None,
     ) -> None:
-        self.faults.set(operation, FaultSpec(throttle_rate, error_rate, latency_ms))
+        """``malformed``: the kinds to draw from (names, or one comma-separated string); None: all."""
+        self.faults.set(
+            operation,
+            FaultSpec(throttle_rate, error_rate, latency_ms, malformed_rate, parse_kinds(malformed)),
+        )
 
     def handle_admin(self, method: str, path: str, body: bytes) -> Reply:
         try:
@@ -214,5 +252,7 @@ class EmulatorCore:
                 float(doc.get("throttle_rate", 0.0)),
                 float(doc.get("error_rate", 0.0)),
                 int(doc.get("latency_ms", 0)),
+                malformed_rate=float(doc.get("malformed_rate", 0.0)),
+                malformed=doc.get("malformed"),
             )
         return {"faults": self.faults.snapshot()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -109,8 +109,20 @@ class Emulator:
         throttle_rate: float = 0.0,
         error_rate: float = 0.0,
         latency_ms: int = 0,
+        *,
+        malformed_rate: float = 0.0,
+        malformed: str | Iterable[str] | None = None,
     ) -> None:
-        self.core.set_faults(operation, throttle_rate, error_rate, latency_ms)
+        """Faults for one operation (None: all). ``malformed_rate`` answers a share of calls with a
+        corrupted 200, of a kind drawn from ``malformed`` (default: every kind, see docs/emulator.md)."""
+        self.core.set_faults(
+            operation,
+            throttle_rate,
+            error_rate,
+            latency_ms,
+            malformed_rate=malformed_rate,
+            malformed=malformed,
+        )
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -1,4 +1,4 @@
-"""Deterministic fault injection: throttling, server errors and latency per operation."""
+"""Deterministic fault injection per operation: throttling, server errors, malformed 200 answers, latency."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import random
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from statusmon_emulator.malformed import MALFORMED_KINDS, parse_kinds
 
 ALL = "*"
 
@@ -15,9 +17,13 @@ class FaultSpec:
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     latency_ms: int = 0
+    malformed_rate: float = 0.0
+    malformed: tuple[str, ...] = MALFORMED_KINDS  # the kinds a malformed answer is drawn from
 
     def __post_init__(self) -> None:
-        for name in ("throttle_rate", "error_rate"):
+        # A list or a comma-separated string is accepted too (admin JSON, CLI); stored as a tuple.
+        object.__setattr__(self, "malformed", parse_kinds(self.malformed))
+        for name in ("throttle_rate", "error_rate", "malformed_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -28,14 +34,17 @@ class FaultSpec:
 @dataclass(frozen=True)
 class Decision:
     latency_ms: int
-    outcome: str | None  # None, "throttle" or "error"
+    outcome: str | None  # None, "throttle", "error" or "malformed"
+    malformed: str | None = None  # the kind, when the outcome is "malformed"
 
 
 class FaultInjector:
     """Faults keyed by operation: "DescribeProjects" (either service), "rekognition:DescribeProjects", or "*".
 
     The most specific key wins. One seeded random stream drives every decision, so a given
-    sequence of calls meets the same faults on every run.
+    sequence of calls meets the same faults on every run: one draw picks the outcome (the rates
+    stack in the order throttle, error, malformed), and a malformed outcome takes one more draw
+    to pick its kind.
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -68,8 +77,12 @@ class FaultInjector:
             if spec is None:
                 return Decision(0, None)
             draw = self._random.random()
-        if draw < spec.throttle_rate:
-            return Decision(spec.latency_ms, "throttle")
-        if draw < spec.throttle_rate + spec.error_rate:
-            return Decision(spec.latency_ms, "error")
-        return Decision(spec.latency_ms, None)
+            if draw < spec.throttle_rate:
+                return Decision(spec.latency_ms, "throttle")
+            if draw < spec.throttle_rate + spec.error_rate:
+                return Decision(spec.latency_ms, "error")
+            if draw < spec.throttle_rate + spec.error_rate + spec.malformed_rate:
+                kinds = spec.malformed
+                index = min(int(self._random.random() * len(kinds)), len(kinds) - 1)
+                return Decision(spec.latency_ms, "malformed", kinds[index])
+            return Decision(spec.latency_ms, None)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -106,6 +108,21 @@ class Settings(BaseSettings):
         if not self.topic_arn:
             raise SettingsError(f"{ENV_PREFIX}TOPIC_ARN is not set: export the stack's TopicArn output")
         return self.topic_arn
+
+
+def check_endpoints(environ: Mapping[str, str]) -> None:
+    """``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_<SERVICE>`` must be URLs (botocore fails deep inside)."""
+    for name, value in sorted(environ.items()):
+        if name != "AWS_ENDPOINT_URL" and not name.startswith("AWS_ENDPOINT_URL_"):
+            continue
+        if not value:
+            continue
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingsError(
+                f"{name}={value!r} is not an endpoint URL: expected http(s)://HOST[:PORT], "
+                "for example http://127.0.0.1:5000"
+            )
 
 
 def env_names() -> frozenset[str]:

@@ -1,12 +1,16 @@
-"""Manifest lines and small waits shared by the emulator tests."""
+"""Manifest lines, error codes and admin calls shared by the emulator tests."""
 
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+from statusmon_emulator import Emulator
 
 
 def classification(ref: str, label: str) -> dict[str, Any]:
@@ -43,3 +47,16 @@ def jsonl(*docs: Any) -> bytes:
 
 def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
     return str(excinfo.value.response["Error"]["Code"])
+
+
+def admin_call(
+    emu: Emulator, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """One request to the emulator over plain HTTP: (status, decoded JSON answer)."""
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(emu.url + path, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())

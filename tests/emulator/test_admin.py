@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
 
 from statusmon_emulator import Emulator
-
-
-def _call(
-    emu: Emulator, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, Any]:
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    request = urllib.request.Request(emu.url + path, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+from statusmon_emulator.malformed import MALFORMED_KINDS
+from tests.emulator.helpers import admin_call
 
 
 def test_clock_advance_and_read(emu: Emulator) -> None:
     # Given the current emulator time
-    status, before = _call(emu, "GET", "/_emulator/clock")
+    status, before = admin_call(emu, "GET", "/_emulator/clock")
 
     # When the clock is advanced by an hour
-    _, advanced = _call(emu, "POST", "/_emulator/clock/advance", {"seconds": 3600})
+    _, advanced = admin_call(emu, "POST", "/_emulator/clock/advance", {"seconds": 3600})
 
     # Then the frozen clock moved by exactly that
     assert status == 200
     assert before["frozen"] is True
     assert advanced["now"] == pytest.approx(before["now"] + 3600)
-    assert _call(emu, "POST", "/_emulator/clock/advance", {"seconds": -1})[0] == 400
-    assert _call(emu, "POST", "/_emulator/clock/advance", {})[0] == 400
+    assert admin_call(emu, "POST", "/_emulator/clock/advance", {"seconds": -1})[0] == 400
+    assert admin_call(emu, "POST", "/_emulator/clock/advance", {})[0] == 400
 
 
 def test_seed_then_calls_then_reset(emu: Emulator, rek: Any, per: Any) -> None:
     # Given seeded resources in given states, including a scheduled transition
-    status, seeded = _call(
+    status, seeded = admin_call(
         emu,
         "POST",
         "/_emulator/seed",
@@ -97,15 +84,15 @@ def test_seed_then_calls_then_reset(emu: Emulator, rek: Any, per: Any) -> None:
 
     # When the clock passes the scheduled transitions and calls are read and reset
     before = rek.describe_dataset(DatasetArn=train)["DatasetDescription"]
-    _call(emu, "POST", "/_emulator/clock/advance", {"seconds": 10})
+    admin_call(emu, "POST", "/_emulator/clock/advance", {"seconds": 10})
     after = rek.describe_dataset(DatasetArn=train)["DatasetDescription"]
     failed_job = per.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"]
-    _, calls = _call(emu, "GET", "/_emulator/calls")
-    _call(emu, "POST", "/_emulator/calls/reset")
-    _, calls_after_reset = _call(emu, "GET", "/_emulator/calls")
-    _, health = _call(emu, "GET", "/_emulator/health")
-    _call(emu, "POST", "/_emulator/reset")
-    _, health_after_reset = _call(emu, "GET", "/_emulator/health")
+    _, calls = admin_call(emu, "GET", "/_emulator/calls")
+    admin_call(emu, "POST", "/_emulator/calls/reset")
+    _, calls_after_reset = admin_call(emu, "GET", "/_emulator/calls")
+    _, health = admin_call(emu, "GET", "/_emulator/health")
+    admin_call(emu, "POST", "/_emulator/reset")
+    _, health_after_reset = admin_call(emu, "GET", "/_emulator/health")
 
     # Then the seeded states and transitions show through boto3, and the counters behave
     assert status == 200
@@ -127,23 +114,31 @@ def test_seed_then_calls_then_reset(emu: Emulator, rek: Any, per: Any) -> None:
 
 def test_faults_through_the_admin_api(emu: Emulator) -> None:
     # Given / When faults are set, read, cleared with a new seed, and deleted
-    _, set_result = _call(
+    _, set_result = admin_call(
         emu,
         "POST",
         "/_emulator/faults",
         {"operation": "DescribeProjects", "throttle_rate": 0.5, "latency_ms": 5},
     )
-    _, read = _call(emu, "GET", "/_emulator/faults")
-    _, cleared = _call(emu, "POST", "/_emulator/faults", {"clear": True, "seed": 3})
-    _call(emu, "POST", "/_emulator/faults", {"error_rate": 0.1})
-    _, deleted = _call(emu, "DELETE", "/_emulator/faults")
+    _, read = admin_call(emu, "GET", "/_emulator/faults")
+    _, cleared = admin_call(emu, "POST", "/_emulator/faults", {"clear": True, "seed": 3})
+    admin_call(emu, "POST", "/_emulator/faults", {"error_rate": 0.1})
+    _, deleted = admin_call(emu, "DELETE", "/_emulator/faults")
 
     # Then each answer shows the current faults
-    expected = {"DescribeProjects": {"throttle_rate": 0.5, "error_rate": 0.0, "latency_ms": 5}}
+    expected = {
+        "DescribeProjects": {
+            "throttle_rate": 0.5,
+            "error_rate": 0.0,
+            "latency_ms": 5,
+            "malformed_rate": 0.0,
+            "malformed": list(MALFORMED_KINDS),
+        }
+    }
     assert set_result["faults"] == read["faults"] == expected
     assert cleared["faults"] == {}
     assert deleted["faults"] == {}
-    assert _call(emu, "POST", "/_emulator/faults", {"throttle_rate": 2})[0] == 400
+    assert admin_call(emu, "POST", "/_emulator/faults", {"throttle_rate": 2})[0] == 400
 
 
 @pytest.mark.parametrize(
@@ -181,7 +176,7 @@ def test_faults_through_the_admin_api(emu: Emulator) -> None:
 )
 def test_bad_admin_requests(emu: Emulator, method: str, path: str, body: Any, status: int) -> None:
     # Given / When a malformed admin request is sent / Then it is refused with a JSON error
-    code, doc = _call(emu, method, path, body)
+    code, doc = admin_call(emu, method, path, body)
     assert code == status
     assert "error" in doc
 
@@ -190,7 +185,7 @@ def test_duplicate_seed_is_a_400(emu: Emulator) -> None:
     # Given a seeded project
     emu.seed(rekognition={"projects": [{"name": "once"}]})
     # When it is seeded again / Then the conflict is reported
-    code, doc = _call(emu, "POST", "/_emulator/seed", {"rekognition": {"projects": [{"name": "once"}]}})
+    code, doc = admin_call(emu, "POST", "/_emulator/seed", {"rekognition": {"projects": [{"name": "once"}]}})
     assert code == 400
     assert "already exists" in doc["error"]
 
@@ -212,7 +207,7 @@ def test_raw_requests_get_aws_json_errors(
 ) -> None:
     # Given / When a raw request boto3 would never send
     headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
-    got_status, doc = _call(emu, "POST", "/", body, headers)
+    got_status, doc = admin_call(emu, "POST", "/", body, headers)
     # Then the answer is an AWS JSON error document
     assert got_status == status
     assert doc["__type"] == code

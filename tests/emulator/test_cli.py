@@ -43,6 +43,10 @@ def test_cli_serves_prints_exports_and_stops_on_sigterm(capsys: pytest.CaptureFi
             "0.25",
             "--latency-ms",
             "1",
+            "--malformed-rate",
+            "0.1",
+            "--malformed",
+            "html,endless-token",
             "--seed",
             "3",
             "--frozen-clock",
@@ -58,15 +62,30 @@ def test_cli_serves_prints_exports_and_stops_on_sigterm(capsys: pytest.CaptureFi
     assert f"export AWS_ENDPOINT_URL_REKOGNITION=http://127.0.0.1:{port}" in out
     assert f"export AWS_ENDPOINT_URL_PERSONALIZE=http://127.0.0.1:{port}" in out
     assert "stopped" in out
-    assert seen["faults"] == {"*": {"throttle_rate": 0.25, "error_rate": 0.0, "latency_ms": 1}}
+    assert seen["faults"] == {
+        "*": {
+            "throttle_rate": 0.25,
+            "error_rate": 0.0,
+            "latency_ms": 1,
+            "malformed_rate": 0.1,
+            "malformed": ["html", "endless-token"],
+        }
+    }
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--duration", "nope=1"], ["--duration", "personalize_import_pending=soon"], ["--duration", "x"]],
+    [
+        ["--duration", "nope=1"],
+        ["--duration", "personalize_import_pending=soon"],
+        ["--duration", "x"],
+        ["--malformed-rate", "0.5", "--malformed", "html,nope"],
+        ["--malformed", "html"],
+    ],
 )
-def test_cli_rejects_bad_durations(argv: list[str]) -> None:
-    # Given / When bad duration flags are parsed / Then argparse exits with usage error 2
+def test_cli_rejects_bad_durations_and_malformed_kinds(argv: list[str]) -> None:
+    # Given / When bad duration or malformed flags (an unknown kind, kinds without a rate) are
+    # parsed / Then argparse exits with usage error 2
     with pytest.raises(SystemExit) as excinfo:
         cli.main(argv)
     assert excinfo.value.code == 2

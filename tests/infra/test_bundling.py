@@ -89,7 +89,7 @@ def test_every_handler_imports_from_the_asset_alone(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("imported") == len(handlers) == 3
+    assert result.stdout.count("imported") == len(handlers) == 4
 
 
 def test_bundling_is_skipped_when_the_context_says_so() -> None:

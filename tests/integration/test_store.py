@@ -6,11 +6,14 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from statusmon.adapters.store import StatusStore, TableMissingError, transition_from_stream_image
-from statusmon.adapters.stream import StreamCursor
+from statusmon.adapters.errors import AwsError
+from statusmon.adapters.store import StatusStore, TableMissingError, outbox_message_from_stream_image
 from statusmon.adapters.table_schema import TABLE
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import detect_changes
+from statusmon.logic.policy import AlertPolicy, decide
+from tests.integration.streams import stream_event
 from tests.unit.factories import DATASET_ARN, NOW, dataset, job
 
 
@@ -111,18 +114,23 @@ def test_history_is_oldest_first_with_ttl(store: StatusStore) -> None:
     assert int(item["expires_at"]["N"]) == int((NOW + timedelta(days=30)).timestamp())
 
 
-def test_stream_carries_each_transition_once(store: StatusStore) -> None:
+def test_stream_carries_each_queued_alert_once_as_an_outbox_insert(store: StatusStore) -> None:
     # Given an empty table's stream
-    cursor = StreamCursor(store.table_name)
-    assert cursor.retained() == []
-    # When two transitions are written
-    written = _sweep(store, dataset("CREATE_IN_PROGRESS"), baseline=True)
-    written += _sweep(store, dataset("CREATE_FAILED", reason="bad"))
-    # Then the stream yields their history items, filtered to INSERTs of history, in order
-    records = cursor.retained()
-    assert [transition_from_stream_image(r["dynamodb"]["NewImage"]) for r in records] == written
-    # And reading again gives the same records (what `statusmon sweep` relies on to retry)
-    assert cursor.retained() == records
+    assert stream_event(store.table_name) == {"Records": []}
+    # When an in-flight dataset, then its failure, are recorded with what the policy wants
+    messages = []
+    for observation in (dataset("CREATE_IN_PROGRESS"), dataset("CREATE_FAILED", reason="bad")):
+        known = store.load_service(Service.REKOGNITION)
+        [change] = detect_changes([observation], known, now=NOW, complete_listing=False)
+        alert = decide(change, AlertPolicy())
+        outbox = [outbox_message(alert)] if alert else []
+        messages += outbox
+        assert store.record(change, retention_days=30, outbox=outbox)
+    # Then the filtered stream holds exactly the failure's alert, as it was queued
+    records = stream_event(store.table_name)["Records"]
+    assert [outbox_message_from_stream_image(r["dynamodb"]["NewImage"]) for r in records] == messages
+    assert store.pending("sns") == messages
+    assert len(messages) == 1
 
 
 def test_missing_table_is_a_one_line_error(aws_endpoint: str) -> None:
@@ -161,5 +169,28 @@ def test_local_setup_repairs_a_table_made_without_its_stream(aws_endpoint: str) 
         assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
         ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         assert ttl["AttributeName"] == "expires_at"
+    finally:
+        client.delete_table(TableName=name)
+
+
+def test_local_setup_refuses_a_table_that_is_not_a_statusmon_table(aws_endpoint: str) -> None:
+    # Given somebody else's table, without a stream
+    name = f"orders-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    try:
+        # When local-setup is pointed at it
+        with pytest.raises(AwsError, match="is not a statusmon table"):
+            StatusStore(name).ensure_table()
+        # Then it is left exactly as it was
+        table = client.describe_table(TableName=name)["Table"]
+        assert not table.get("StreamSpecification", {}).get("StreamEnabled")
+        ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        assert ttl["TimeToLiveStatus"] == "DISABLED"
     finally:
         client.delete_table(TableName=name)

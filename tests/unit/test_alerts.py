@@ -3,14 +3,17 @@ from dataclasses import replace
 
 from statusmon.domain.model import Alert
 from statusmon.logic.alerts import (
+    MESSAGE_BUDGET,
     SCHEMA,
     alert_document,
     email_body,
     message_attributes,
+    outbox_message,
     sns_message,
     subject,
 )
-from tests.contract import ALERT_FIELDS
+from statusmon.logic.policy import AlertPolicy, decide
+from tests.contract import ALERT_ADDED_FIELDS, ALERT_FIELDS
 from tests.unit.factories import DATASET_ARN, JOB_ARN, dataset, job, transition
 
 
@@ -29,7 +32,9 @@ def _dataset_failure() -> Alert:
 
 def test_document_has_exactly_the_contract_fields() -> None:
     doc = alert_document(_dataset_failure())
-    assert set(doc) == ALERT_FIELDS
+    assert set(doc) == ALERT_FIELDS | ALERT_ADDED_FIELDS
+    assert doc["transition_id"] == f"{DATASET_ARN}#2"
+    assert doc["hint"] is None
     assert doc["schema"] == SCHEMA == "statusmon.alert/v1"
     assert doc["service"] == "rekognition"
     assert doc["resource_type"] == "dataset"
@@ -91,10 +96,10 @@ def test_email_body_of_an_import_job_shows_mode_and_location() -> None:
 def test_message_attributes_allow_filter_policies() -> None:
     attributes = message_attributes(_dataset_failure())
     assert attributes == {
-        "service": {"DataType": "String", "StringValue": "rekognition"},
-        "status": {"DataType": "String", "StringValue": "UPDATE_FAILED"},
-        "severity": {"DataType": "String", "StringValue": "error"},
-        "resource_type": {"DataType": "String", "StringValue": "dataset"},
+        "service": "rekognition",
+        "status": "UPDATE_FAILED",
+        "severity": "error",
+        "resource_type": "dataset",
     }
 
 
@@ -103,3 +108,51 @@ def test_sns_message_gives_json_by_default_and_text_to_email() -> None:
     assert set(structure) == {"default", "email"}
     assert json.loads(structure["default"])["schema"] == SCHEMA
     assert structure["email"] == email_body(_dataset_failure())
+
+
+def test_an_alert_too_large_for_sns_is_cut_to_fit_and_says_so() -> None:
+    # Given a failure whose reason and error samples together are far over SNS's 256 KB
+    huge = dataset(
+        "UPDATE_FAILED",
+        reason="bad line; " * 40_000,
+        details={
+            "stats": {"ErrorEntries": 9},
+            "error_entries": [{"source-ref": "s3://b/x", "errors": "e" * 90_000}],
+        },
+    )
+    alert = Alert(transition(huge, previous_status="UPDATE_IN_PROGRESS"), "error")
+    assert len(sns_message(alert).encode()) > 262_144
+    # When it is rendered for the outbox
+    message = outbox_message(alert)
+    # Then it fits, still names the resource and its status, and says it was cut
+    assert len(message.body.encode()) <= MESSAGE_BUDGET
+    document = json.loads(json.loads(message.body)["default"])
+    assert document["truncated"] is True
+    assert document["status"] == "UPDATE_FAILED"
+    assert document["reason"].startswith("bad line; bad line;")
+    assert "cut to fit SNS" in document["reason"]
+    assert "statusmon history" in json.loads(message.body)["email"]
+
+
+def test_an_alert_that_fits_is_not_cut() -> None:
+    message = outbox_message(_dataset_failure())
+    document = json.loads(json.loads(message.body)["default"])
+    assert "truncated" not in document
+    assert document["details"]["error_entries"] == [{"source-ref": "s3://b/1.jpg"}]
+    assert message.attributes["severity"] == "error"
+    assert message.transition_id == f"{DATASET_ARN}#2"
+
+
+def test_an_unknown_status_warns_once_with_a_hint_naming_it() -> None:
+    # Given a dataset in a status statusmon has never heard of
+    odd = transition(dataset("UPDATE_PAUSED"), previous_status="UPDATE_IN_PROGRESS")
+    # When the policy sees it for the first time, and again later
+    first = decide(odd, AlertPolicy(), novel_status=True)
+    again = decide(odd, AlertPolicy(), novel_status=False)
+    # Then the first is a warning whose hint names the status, the later one is silent
+    assert first is not None
+    assert first.severity == "warning"
+    assert "does not know status 'UPDATE_PAUSED'" in (first.hint or "")
+    assert alert_document(first)["hint"] == first.hint
+    assert "Note:      statusmon does not know status" in email_body(first)
+    assert again is None

@@ -85,10 +85,11 @@ def test_a_new_timestamp_on_a_complete_resource_is_not_a_change() -> None:
     assert not is_change(after, state(before))
 
 
-def test_vanished_resource_is_deleted_after_a_complete_listing() -> None:
+def test_vanished_resource_is_deleted_when_a_second_complete_listing_misses_it() -> None:
     gone = dataset("CREATE_COMPLETE", arn=OTHER_ARN)
     known = {gone.resource_arn: state(gone, version=3)}
-    [change] = detect_changes([], known, now=NOW, complete_listing=True)
+    assert detect_changes([], known, now=NOW, complete_listing=True) == []
+    [change] = detect_changes([], known, now=NOW, complete_listing=True, missing_before={OTHER_ARN})
     assert change.new.status == DELETED
     assert change.previous_status == "CREATE_COMPLETE"
     assert change.new.version == 4
@@ -97,7 +98,8 @@ def test_vanished_resource_is_deleted_after_a_complete_listing() -> None:
 
 def test_partial_listing_never_deletes() -> None:
     gone = dataset("CREATE_COMPLETE", arn=OTHER_ARN)
-    assert detect_changes([], {gone.resource_arn: state(gone)}, now=NOW, complete_listing=False) == []
+    known = {gone.resource_arn: state(gone)}
+    assert detect_changes([], known, now=NOW, complete_listing=False, missing_before={OTHER_ARN}) == []
 
 
 def test_deleted_resources_stay_deleted_quietly_and_come_back_when_listed() -> None:

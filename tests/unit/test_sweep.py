@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError, ThrottledError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.model import Observation, ResourceState, Transition
+from statusmon.domain.model import Observation, OutboxMessage, ResourceState, ServiceMeta, Transition
 from statusmon.domain.vocabulary import DELETED, Service
-from statusmon.logic.sweep import sweep
+from statusmon.logic.sweep import never, sweep
 from tests.unit.factories import NOW, dataset, job
 
 ARN2 = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/dataset/test/1690476084999"
+JOB2 = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/users-2026-11-24"
 
 
 @dataclass
@@ -30,8 +32,10 @@ class FakeSource:
     sampled: list[str] = field(default_factory=list)
     counter: CallCounter = field(default_factory=CallCounter)
 
-    def read_listing(self) -> Listing:
-        return Listing(list(self.listed), self.complete, [] if self.complete else ["page 2 throttled"])
+    def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
+        return Listing(
+            list(self.listed), self.complete, problems=[] if self.complete else ["page 2 throttled"]
+        )
 
     def describe(self, observation: Observation) -> Observation:
         self.described.append(observation.resource_arn)
@@ -53,13 +57,18 @@ class FakeStore:
     history: list[Transition] = field(default_factory=list)
     sneaky: dict[str, ResourceState] = field(default_factory=dict)  # written by "another sweep"
     failing: bool = False
-    baselined: dict[Service, datetime] = field(default_factory=dict)
+    metas: dict[Service, ServiceMeta] = field(default_factory=dict)
+    outbox: list[OutboxMessage] = field(default_factory=list)
 
-    def baseline_at(self, service: Service) -> datetime | None:
-        return self.baselined.get(service)
+    @property
+    def baselined(self) -> set[Service]:
+        return {service for service, meta in self.metas.items() if meta.baseline_at is not None}
 
-    def mark_baseline_done(self, service: Service, at: datetime) -> None:
-        self.baselined[service] = at
+    def service_meta(self, service: Service) -> ServiceMeta:
+        return self.metas.get(service, ServiceMeta())
+
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None:
+        self.metas[service] = meta
 
     def load_service(self, service: Service) -> dict[str, ResourceState]:
         return {arn: s for arn, s in self.states.items() if s.service is service}
@@ -67,7 +76,9 @@ class FakeStore:
     def get(self, arn: str) -> ResourceState | None:
         return self.states.get(arn)
 
-    def record(self, transition: Transition, *, retention_days: int) -> bool:
+    def record(
+        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+    ) -> bool:
         if self.failing:
             raise AwsError("recording a transition failed: InternalServerError")
         arn = transition.new.resource_arn
@@ -78,6 +89,7 @@ class FakeStore:
             return False
         self.states[arn] = transition.new
         self.history.append(transition)
+        self.outbox += outbox
         return True
 
 
@@ -167,14 +179,21 @@ def test_an_unreadable_resource_is_skipped_not_deleted_and_the_rest_recorded() -
     assert "throttled" in report.problems[0]
 
 
-def test_incomplete_listing_deletes_nothing_complete_listing_does() -> None:
+def test_incomplete_listing_deletes_nothing_two_complete_listings_do() -> None:
     gone = dataset("CREATE_COMPLETE", arn=ARN2)
     store = FakeStore({ARN2: ResourceState.from_observation(gone, observed_at=NOW, version=1)})
     partial = _run(FakeSource(Service.REKOGNITION, True, [], complete=False), store)
     assert partial.recorded == []
     assert not partial.complete
-    full = _run(FakeSource(Service.REKOGNITION, True, []), store)
-    assert [t.new.status for t in full.recorded] == [DELETED]
+    first = _run(FakeSource(Service.REKOGNITION, True, []), store)
+    assert first.recorded == []
+    assert store.service_meta(Service.REKOGNITION).missing == {ARN2}
+    # An incomplete listing in between neither deletes nor forgets
+    _run(FakeSource(Service.REKOGNITION, True, [], complete=False), store)
+    second = _run(FakeSource(Service.REKOGNITION, True, []), store)
+    assert [t.new.status for t in second.recorded] == [DELETED]
+    assert store.service_meta(Service.REKOGNITION).missing == frozenset()
+    assert store.outbox == []  # a deletion alerts nobody
 
 
 def test_a_lost_race_is_diffed_again_against_the_winner() -> None:
@@ -278,7 +297,7 @@ def test_a_clean_completion_of_a_dataset_with_old_errors_costs_no_sample_call() 
     store = FakeStore(
         {before.resource_arn: ResourceState.from_observation(before, observed_at=NOW, version=1)}
     )
-    store.baselined[Service.REKOGNITION] = NOW
+    store.metas[Service.REKOGNITION] = ServiceMeta(baseline_at=NOW)
     done = dataset("UPDATE_COMPLETE")
     source = FakeSource(
         Service.REKOGNITION,
@@ -291,3 +310,123 @@ def test_a_clean_completion_of_a_dataset_with_old_errors_costs_no_sample_call() 
     # Then no ListDatasetEntries call is made, and no samples are attached
     assert source.sampled == []
     assert "error_entries" not in change.new.details
+
+
+def test_a_failure_is_recorded_with_its_alert_in_the_outbox_and_a_baseline_without() -> None:
+    # Given a baseline with a pre-existing failure
+    store = FakeStore()
+    source = FakeSource(Service.PERSONALIZE, False, [job("CREATE FAILED", reason="old")])
+    _run(source, store)
+    assert store.outbox == []
+    # When a new job fails after the baseline
+    source.listed.append(job("CREATE FAILED", arn=JOB2, reason="missing column"))
+    report = _run(source, store)
+    # Then its alert is recorded with it, once, and the report counts it
+    [message] = store.outbox
+    assert message.transition_id == f"{JOB2}#1"
+    assert message.severity == "error"
+    assert report.alerts_queued == 1
+    assert _run(source, store).recorded == []
+    assert len(store.outbox) == 1
+
+
+def test_the_deadline_reaches_the_listing() -> None:
+    seen: list[Callable[[], bool]] = []
+
+    class Recording(FakeSource):
+        def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
+            seen.append(out_of_time)
+            return Listing([], complete=False, out_of_time=True, problems=["DescribeProjects: stopped"])
+
+    deadline = lambda: True  # noqa: E731
+    report = _run(Recording(Service.REKOGNITION, True, []), FakeStore(), out_of_time=deadline)
+    assert seen == [deadline]
+    assert report.stopped_early
+    assert not report.complete
+
+
+def test_a_resource_listed_without_a_status_is_neither_diffed_nor_forgotten() -> None:
+    # Given a known dataset that the last complete listing had missed
+    known = dataset("CREATE_COMPLETE", arn=ARN2)
+    store = FakeStore({ARN2: ResourceState.from_observation(known, observed_at=NOW, version=1)})
+    store.metas[Service.REKOGNITION] = ServiceMeta(baseline_at=NOW, missing=frozenset({ARN2}))
+
+    class Unreadable(FakeSource):
+        def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
+            listing = Listing([])
+            listing.problem(f"DescribeProjects: dataset {ARN2} without its Status")
+            listing.unreadable.add(ARN2)
+            return listing
+
+    # When it is listed again, but without a readable status
+    report = _run(Unreadable(Service.REKOGNITION, True, []), store)
+    # Then nothing is deleted, and it is no longer counted as missing
+    assert report.recorded == []
+    assert store.states[ARN2].status == "CREATE_COMPLETE"
+    assert store.service_meta(Service.REKOGNITION).missing == frozenset()
+
+
+def test_a_resource_seen_again_between_two_complete_listings_is_not_deleted() -> None:
+    known = dataset("CREATE_COMPLETE", arn=ARN2)
+    store = FakeStore({ARN2: ResourceState.from_observation(known, observed_at=NOW, version=1)})
+    store.metas[Service.REKOGNITION] = ServiceMeta(baseline_at=NOW)
+    _run(FakeSource(Service.REKOGNITION, True, []), store)  # missed once
+    _run(FakeSource(Service.REKOGNITION, True, [known]), store)  # back
+    report = _run(FakeSource(Service.REKOGNITION, True, []), store)  # missed once again
+    assert report.recorded == []
+    assert store.states[ARN2].status == "CREATE_COMPLETE"
+
+
+def test_a_deleted_failure_that_comes_back_as_it_was_is_not_alerted_again() -> None:
+    # Given a failure, alerted, then missing from two complete listings (a service glitch)
+    failed = job("CREATE FAILED", arn=JOB2, reason="missing column", updated_at=NOW)
+    store = FakeStore()
+    store.metas[Service.PERSONALIZE] = ServiceMeta(baseline_at=NOW - timedelta(days=1))
+    source = FakeSource(Service.PERSONALIZE, False, [failed])
+    _run(source, store)
+    assert len(store.outbox) == 1
+    source.listed = []
+    _run(source, store)
+    _run(source, store)
+    assert store.states[JOB2].status == DELETED
+    # When it is listed again exactly as it was
+    source.listed = [failed]
+    [back] = _run(source, store).recorded
+    # Then the table says so, silently
+    assert back.previous_status == DELETED
+    assert back.new.status == "CREATE FAILED"
+    assert back.baseline
+    assert len(store.outbox) == 1
+    # But a deleted failure that comes back failing differently is news
+    source.listed = []
+    _run(source, store)
+    _run(source, store)
+    source.listed = [replace(failed, reason="another column", updated_at=NOW + timedelta(hours=1))]
+    _run(source, store)
+    assert len(store.outbox) == 2
+
+
+def test_an_unknown_status_is_recorded_as_given_and_alerted_once_per_status() -> None:
+    # Given a baselined service
+    store = FakeStore()
+    store.metas[Service.REKOGNITION] = ServiceMeta(baseline_at=NOW - timedelta(days=1))
+    # When two datasets enter a status statusmon does not know, in two sweeps
+    source = FakeSource(Service.REKOGNITION, True, [dataset("UPDATE_PAUSED")])
+    first = _run(source, store)
+    source.listed.append(dataset("UPDATE_PAUSED", arn=ARN2))
+    second = _run(source, store)
+    # Then both are recorded exactly as given, counted, and alerted once (a warning naming it)
+    assert store.states[ARN2].status == "UPDATE_PAUSED"
+    assert first.unknown_statuses == second.unknown_statuses == {"UPDATE_PAUSED"}
+    [message] = store.outbox
+    assert message.severity == "warning"
+    assert "does not know status 'UPDATE_PAUSED'" in message.body
+    assert store.service_meta(Service.REKOGNITION).unknown_statuses == {"UPDATE_PAUSED"}
+
+
+def test_an_unknown_status_in_the_baseline_is_reported_not_alerted() -> None:
+    store = FakeStore()
+    report = _run(FakeSource(Service.PERSONALIZE, False, [job("CREATE QUEUED")]), store)
+    assert report.unknown_statuses == {"CREATE QUEUED"}
+    assert store.outbox == []
+    assert report.summary()["unknown_statuses"] == ["CREATE QUEUED"]

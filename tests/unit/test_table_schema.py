@@ -29,9 +29,22 @@ def test_create_table_kwargs_define_every_key_attribute() -> None:
     assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_history_keys_sort_oldest_first_and_match_the_stream_filter() -> None:
+def test_history_keys_sort_oldest_first() -> None:
     keys = [history_sk(v) for v in (1, 2, 10, 100)]
     assert keys == sorted(keys)
-    prefix = schema.STREAM_FILTER_PATTERN["dynamodb"]["Keys"]["sk"]["S"][0]["prefix"]
-    assert all(k.startswith(prefix) for k in keys)
-    assert schema.STREAM_FILTER_PATTERN["eventName"] == ["INSERT"]
+
+
+def test_the_stream_filter_keeps_only_new_outbox_items() -> None:
+    assert schema.STREAM_FILTER_PATTERN == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"pk": {"S": [schema.OUTBOX_PK]}}},
+    }
+
+
+def test_a_table_is_recognised_as_statusmon_by_its_keys_and_indexes() -> None:
+    kwargs = schema.TABLE.create_table_kwargs("t")
+    assert schema.TABLE.matches(kwargs)
+    other = dict(kwargs, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    assert not schema.TABLE.matches(other)
+    no_index = dict(kwargs, GlobalSecondaryIndexes=kwargs["GlobalSecondaryIndexes"][:1])
+    assert not schema.TABLE.matches(no_index)

@@ -1,4 +1,4 @@
-"""boto3 clients for the sources: adaptive retries, and a count of calls and throttles per sweep."""
+"""boto3 clients for the sources: adaptive retries, every answer checked, calls and throttles counted."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from statusmon.adapters.answers import guard
 from statusmon.adapters.errors import THROTTLING_CODES
 
 TIMEOUTS = Config(connect_timeout=5, read_timeout=20)
@@ -54,4 +55,10 @@ class CallCounter:
 
 def client(service: str, counter: CallCounter | None = None, *, region: str | None = None) -> Any:
     created = boto3.client(service, region_name=region, config=_config())  # type: ignore[call-overload]
-    return counter.attach(created) if counter else created
+    return prepare(created, counter)
+
+
+def prepare(client: Any, counter: CallCounter | None = None) -> Any:
+    """Every answer of ``client`` checked before it is parsed (idempotent), its calls counted."""
+    guard(client)
+    return counter.attach(client) if counter else client

@@ -5,15 +5,24 @@ The only Personalize module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from statusmon.adapters import aws
-from statusmon.adapters.errors import translate
+from statusmon.adapters.answers import (
+    MalformedAnswerError,
+    OutOfTimeError,
+    Pages,
+    call,
+    never,
+    required_list,
+    required_text,
+)
+from statusmon.adapters.errors import AwsError
 from statusmon.adapters.sources import Listing
+from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.model import Observation
 from statusmon.domain.vocabulary import ResourceType, Service
 
@@ -34,65 +43,77 @@ class PersonalizeSource:
         filter_arns: Sequence[str] = (),
     ) -> None:
         self.counter = counter or aws.CallCounter()
-        self._client = client or aws.client("personalize", self.counter)
+        self._client = (
+            aws.prepare(client, self.counter) if client else aws.client("personalize", self.counter)
+        )
         self.filter_arns = list(filter_arns)
 
-    def read_listing(self) -> Listing:
+    def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
         listing = Listing()
         try:
-            for dataset_arn in self._dataset_scopes():
-                for job in self._pages(
-                    "list_dataset_import_jobs",
-                    "datasetImportJobs",
-                    **({"datasetArn": dataset_arn} if dataset_arn else {}),
-                ):
-                    listing.observations.append(_observation(job, dataset_arn))
-        except (ClientError, BotoCoreError) as exc:
-            listing.complete = False
-            listing.problems.append(str(translate(exc, "ListDatasetImportJobs")))
+            for dataset_arn in self._dataset_scopes(listing, out_of_time):
+                scope = {"datasetArn": dataset_arn} if dataset_arn else {}
+                for job in self._items("list_dataset_import_jobs", "datasetImportJobs", out_of_time, **scope):
+                    _add_job(listing, job, dataset_arn)
+        except OutOfTimeError as exc:
+            listing.out_of_time = True
+            listing.problem(str(exc))
+        except AwsError as exc:
+            listing.problem(str(exc))
         return listing
 
-    def _dataset_scopes(self) -> Iterator[str | None]:
+    def _dataset_scopes(self, listing: Listing, out_of_time: Callable[[], bool]) -> Iterator[str | None]:
         """None: the whole region in one listing; else each configured dataset (groups expanded)."""
         if not self.filter_arns:
             yield None
             return
         for arn in self.filter_arns:
-            if ":dataset-group/" in arn:
-                for dataset in self._pages("list_datasets", "datasets", datasetGroupArn=arn):
-                    yield dataset["datasetArn"]
-            else:
+            if ":dataset-group/" not in arn:
                 yield arn
+                continue
+            for dataset in self._items("list_datasets", "datasets", out_of_time, datasetGroupArn=arn):
+                dataset_arn = required_text(dataset, "datasetArn")
+                if dataset_arn is None:
+                    listing.problem(f"ListDatasets {arn}: a dataset without its datasetArn")
+                    continue
+                yield dataset_arn
 
-    def _pages(self, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        call = getattr(self._client, operation)
-        kwargs["maxResults"] = PAGE_SIZE
-        while True:
-            page = call(**kwargs)
-            yield from page.get(key, [])
-            if not page.get("nextToken"):
-                return
-            kwargs["nextToken"] = page["nextToken"]
+    def _items(
+        self, operation: str, key: str, out_of_time: Callable[[], bool], **kwargs: Any
+    ) -> Iterator[Any]:
+        what = "".join(part.capitalize() for part in operation.split("_"))
+        send = getattr(self._client, operation)
+
+        def request(token: str | None) -> tuple[dict[str, Any], Any]:
+            page = call(send, what, maxResults=PAGE_SIZE, **kwargs, **({"nextToken": token} if token else {}))
+            return page, page.get("nextToken")
+
+        for page in Pages(what, out_of_time).read(request):
+            yield from required_list(page, key, what)
 
     def describe(self, observation: Observation) -> Observation:
-        try:
-            job = self._client.describe_dataset_import_job(datasetImportJobArn=observation.resource_arn)[
-                "datasetImportJob"
-            ]
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, f"DescribeDatasetImportJob {observation.resource_arn}") from exc
+        what = f"DescribeDatasetImportJob {observation.resource_arn}"
+        answer = call(
+            self._client.describe_dataset_import_job, what, datasetImportJobArn=observation.resource_arn
+        )
+        job = answer.get("datasetImportJob")
+        status = required_text(job, "status")
+        if not isinstance(job, dict) or status is None:
+            raise MalformedAnswerError(f"{what}: the answer has no datasetImportJob with a status")
         details = dict(observation.details)
-        if job.get("importMode"):
+        if required_text(job, "importMode"):
             details["import_mode"] = job["importMode"]
-        location = (job.get("dataSource") or {}).get("dataLocation")
+        source = job.get("dataSource")
+        location = required_text(source, "dataLocation")
         if location:
             details["data_location"] = location
+        updated_at = job.get("lastUpdatedDateTime")
         return replace(
             observation,
-            status=job.get("status", observation.status),
-            reason=job.get("failureReason", observation.reason),
-            updated_at=job.get("lastUpdatedDateTime", observation.updated_at),
-            parent_arn=job.get("datasetArn", observation.parent_arn),
+            status=status,
+            reason=required_text(job, "failureReason") or observation.reason,
+            updated_at=updated_at if isinstance(updated_at, datetime) else observation.updated_at,
+            parent_arn=required_text(job, "datasetArn") or observation.parent_arn,
             details=details,
         )
 
@@ -103,18 +124,35 @@ class PersonalizeSource:
         return []
 
 
-def _observation(job: dict[str, Any], dataset_arn: str | None) -> Observation:
+def _add_job(listing: Listing, job: Any, dataset_arn: str | None) -> None:
+    arn = required_text(job, "datasetImportJobArn")
+    if arn is None:
+        listing.problem("ListDatasetImportJobs: a job without its datasetImportJobArn")
+        return
+    try:
+        parsed = parse_resource_arn(arn)
+    except MalformedArnError:
+        listing.problem(f"ListDatasetImportJobs: {arn!r} is not a dataset import job ARN")
+        return
+    status = required_text(job, "status")
+    if status is None:
+        listing.problem(f"ListDatasetImportJobs: job {arn} without its status")
+        listing.unreadable.add(arn)
+        return
     details: dict[str, Any] = {}
-    if job.get("importMode"):
+    if required_text(job, "importMode"):
         details["import_mode"] = job["importMode"]
-    return Observation(
-        service=Service.PERSONALIZE,
-        resource_type=ResourceType.DATASET_IMPORT_JOB,
-        resource_arn=job["datasetImportJobArn"],
-        name=job.get("jobName", job["datasetImportJobArn"].rsplit("/", 1)[-1]),
-        status=job.get("status", ""),
-        parent_arn=dataset_arn,
-        reason=job.get("failureReason"),
-        updated_at=job.get("lastUpdatedDateTime"),
-        details=details,
+    updated_at = job.get("lastUpdatedDateTime")
+    listing.observations.append(
+        Observation(
+            service=Service.PERSONALIZE,
+            resource_type=ResourceType.DATASET_IMPORT_JOB,
+            resource_arn=arn,
+            name=required_text(job, "jobName") or parsed.name,
+            status=status,
+            parent_arn=dataset_arn,
+            reason=required_text(job, "failureReason"),
+            updated_at=updated_at if isinstance(updated_at, datetime) else None,
+            details=details,
+        )
     )

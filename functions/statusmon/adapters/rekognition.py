@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from statusmon.adapters import aws
-from statusmon.adapters.errors import translate
+from statusmon.adapters.answers import (
+    MalformedAnswerError,
+    OutOfTimeError,
+    Pages,
+    call,
+    never,
+    required_list,
+    required_text,
+)
+from statusmon.adapters.errors import AwsError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.arns import MalformedArnError, project_name_of
+from statusmon.domain.arns import MalformedArnError, parse_resource_arn, project_name_of
 from statusmon.domain.model import Observation
 from statusmon.domain.vocabulary import Phase, ResourceType, Service
 
@@ -35,20 +43,24 @@ class RekognitionSource:
         project_names: Sequence[str] = (),
     ) -> None:
         self.counter = counter or aws.CallCounter()
-        self._client = client or aws.client("rekognition", self.counter)
+        self._client = (
+            aws.prepare(client, self.counter) if client else aws.client("rekognition", self.counter)
+        )
         self.project_names = list(project_names)
 
-    def read_listing(self) -> Listing:
+    def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
         listing = Listing()
         try:
-            for project in self._projects():
-                listing.observations += _datasets_of(project)
-        except (ClientError, BotoCoreError) as exc:
-            listing.complete = False
-            listing.problems.append(str(translate(exc, "DescribeProjects")))
+            for project in self._projects(out_of_time):
+                _add_datasets(listing, project)
+        except OutOfTimeError as exc:
+            listing.out_of_time = True
+            listing.problem(str(exc))
+        except AwsError as exc:
+            listing.problem(str(exc))
         return listing
 
-    def _projects(self) -> Iterator[dict[str, Any]]:
+    def _projects(self, out_of_time: Callable[[], bool]) -> Iterator[Any]:
         name_batches: list[list[str] | None] = (
             [
                 self.project_names[i : i + NAMES_PER_CALL]
@@ -57,71 +69,101 @@ class RekognitionSource:
             if self.project_names
             else [None]
         )
+        pages = Pages("DescribeProjects", out_of_time)
         for names in name_batches:
             kwargs: dict[str, Any] = {"MaxResults": PAGE_SIZE, "Features": ["CUSTOM_LABELS"]}
             if names:
                 kwargs["ProjectNames"] = names
-            while True:
-                page = self._client.describe_projects(**kwargs)
-                yield from page.get("ProjectDescriptions", [])
-                if not page.get("NextToken"):
-                    break
-                kwargs["NextToken"] = page["NextToken"]
+
+            def request(token: str | None, kwargs: dict[str, Any] = kwargs) -> tuple[dict[str, Any], Any]:
+                page = call(
+                    self._client.describe_projects,
+                    "DescribeProjects",
+                    **kwargs,
+                    **({"NextToken": token} if token else {}),
+                )
+                return page, page.get("NextToken")
+
+            for page in pages.read(request):
+                yield from required_list(page, "ProjectDescriptions", "DescribeProjects")
 
     def describe(self, observation: Observation) -> Observation:
-        try:
-            described = self._client.describe_dataset(DatasetArn=observation.resource_arn)[
-                "DatasetDescription"
-            ]
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, f"DescribeDataset {observation.resource_arn}") from exc
+        what = f"DescribeDataset {observation.resource_arn}"
+        answer = call(self._client.describe_dataset, what, DatasetArn=observation.resource_arn)
+        described = answer.get("DatasetDescription")
+        status = required_text(described, "Status")
+        if not isinstance(described, dict) or status is None:
+            raise MalformedAnswerError(f"{what}: the answer has no DatasetDescription with a Status")
+        updated_at = described.get("LastUpdatedTimestamp")
         details = dict(observation.details)
-        if described.get("DatasetStats"):
+        if isinstance(described.get("DatasetStats"), dict):
             details["stats"] = dict(described["DatasetStats"])
-        if described.get("StatusMessageCode"):
+        if required_text(described, "StatusMessageCode"):
             details["status_message_code"] = described["StatusMessageCode"]
         return replace(
             observation,
-            status=described.get("Status", observation.status),
-            reason=described.get("StatusMessage", observation.reason),
-            updated_at=described.get("LastUpdatedTimestamp"),
+            status=status,
+            reason=required_text(described, "StatusMessage") or observation.reason,
+            updated_at=updated_at if isinstance(updated_at, datetime) else None,
             details=details,
         )
 
     def error_samples(self, observation: Observation) -> list[dict[str, Any]]:
         """A few entries with non-terminal errors (ListDatasetEntries HasErrors=True), best effort."""
-        try:
-            page = self._client.list_dataset_entries(
-                DatasetArn=observation.resource_arn, HasErrors=True, MaxResults=ERROR_SAMPLE_SIZE
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, f"ListDatasetEntries {observation.resource_arn}") from exc
-        return [_summarise_entry(line) for line in page.get("DatasetEntries", [])[:ERROR_SAMPLE_SIZE]]
+        what = f"ListDatasetEntries {observation.resource_arn}"
+        page = call(
+            self._client.list_dataset_entries,
+            what,
+            DatasetArn=observation.resource_arn,
+            HasErrors=True,
+            MaxResults=ERROR_SAMPLE_SIZE,
+        )
+        entries = required_list(page, "DatasetEntries", what)
+        return [_summarise_entry(line) for line in entries[:ERROR_SAMPLE_SIZE] if isinstance(line, str)]
 
     def wants_error_samples(self, observation: Observation) -> bool:
         """Only completed datasets have entries with non-terminal errors to show."""
         return observation.phase is Phase.COMPLETE
 
 
-def _datasets_of(project: dict[str, Any]) -> list[Observation]:
-    project_arn = project.get("ProjectArn", "")
+def _add_datasets(listing: Listing, project: Any) -> None:
+    """The project's datasets, each checked; what cannot be read makes the listing incomplete."""
+    project_arn = required_text(project, "ProjectArn")
+    if project_arn is None:
+        listing.problem("DescribeProjects: a project without its ProjectArn; the listing is incomplete")
+        return
     try:
         project_name = project_name_of(project_arn)
     except MalformedArnError:
-        project_name = project_arn.rsplit("/", 2)[-2] if "/" in project_arn else project_arn
-    return [
-        Observation(
-            service=Service.REKOGNITION,
-            resource_type=ResourceType.DATASET,
-            resource_arn=dataset["DatasetArn"],
-            name=f"{project_name}/{str(dataset.get('DatasetType', '')).lower()}",
-            status=dataset.get("Status", ""),
-            parent_arn=project_arn or None,
-            reason=dataset.get("StatusMessage"),
+        listing.problem(f"DescribeProjects: {project_arn!r} is not a project ARN; the listing is incomplete")
+        return
+    # A project made before Custom Labels had datasets lists none: no key is not a malformed answer.
+    for dataset in project.get("Datasets") or []:
+        arn = required_text(dataset, "DatasetArn")
+        status = required_text(dataset, "Status")
+        if arn is None:
+            listing.problem(f"DescribeProjects: a dataset of {project_name} without its DatasetArn")
+            continue
+        try:
+            parsed = parse_resource_arn(arn)
+        except MalformedArnError:
+            listing.problem(f"DescribeProjects: {arn!r} is not a Custom Labels dataset ARN")
+            continue
+        if status is None:
+            listing.problem(f"DescribeProjects: dataset {arn} without its Status")
+            listing.unreadable.add(arn)
+            continue
+        listing.observations.append(
+            Observation(
+                service=Service.REKOGNITION,
+                resource_type=ResourceType.DATASET,
+                resource_arn=arn,
+                name=parsed.name,
+                status=status,
+                parent_arn=project_arn,
+                reason=required_text(dataset, "StatusMessage"),
+            )
         )
-        for dataset in project.get("Datasets", [])
-        if dataset.get("DatasetArn")
-    ]
 
 
 def _summarise_entry(line: str) -> dict[str, Any]:

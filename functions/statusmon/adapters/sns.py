@@ -6,23 +6,29 @@ import functools
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from statusmon.adapters.errors import translate
-from statusmon.domain.model import Alert
-from statusmon.logic.alerts import message_attributes, sns_message, subject
+from statusmon.domain.model import OutboxMessage
+
+# Bounded, so that a publish ends well within the outbox lease (statusmon.logic.deliver).
+CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
 
 
-def publish(alert: Alert, topic_arn: str, *, client: Any = None) -> str:
-    """Publish one alert (per-protocol bodies, filterable attributes); returns the MessageId."""
+def publish(message: OutboxMessage, topic_arn: str, *, client: Any = None) -> str:
+    """Publish one rendered alert (per-protocol bodies, filterable attributes); returns the MessageId."""
     sns = client or _client()
     try:
         response = sns.publish(
             TopicArn=topic_arn,
-            Message=sns_message(alert),
+            Message=message.body,
             MessageStructure="json",
-            Subject=subject(alert),
-            MessageAttributes=message_attributes(alert),
+            Subject=message.subject,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in message.attributes.items()
+            },
         )
     except (ClientError, BotoCoreError) as exc:
         raise translate(exc, f"publishing to {topic_arn}") from exc
@@ -32,7 +38,7 @@ def publish(alert: Alert, topic_arn: str, *, client: Any = None) -> str:
 @functools.cache
 def _client() -> Any:
     # One client per process, reused across warm invocations.
-    return boto3.client("sns")
+    return boto3.client("sns", config=CONFIG)
 
 
 def ensure_topic(name: str, *, client: Any = None) -> str:

@@ -5,40 +5,30 @@ The key design and its reasons are in :mod:`statusmon.adapters.table_schema`.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-)
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
-from statusmon.domain.model import ResourceState, Transition
+from statusmon.domain.model import OutboxMessage, ResourceState, ServiceMeta, Transition
 from statusmon.domain.vocabulary import ResourceType, Service, is_failed
 
 
@@ -97,14 +87,38 @@ class StateItem(_ResourceFields):
 
 
 class ServiceItem(Model):
-    """Per-service bookkeeping: when the silent baseline sweep completed."""
+    """Per-service bookkeeping (:class:`statusmon.domain.model.ServiceMeta`)."""
 
     class Meta:
         table_name = "statusmon-unbound"
 
     pk = UnicodeAttribute(hash_key=True, attr_name=schema.PARTITION_KEY)
     sk = UnicodeAttribute(range_key=True, attr_name=schema.SORT_KEY)
-    baseline_at = UTCDateTimeAttribute()
+    baseline_at = UTCDateTimeAttribute(null=True)
+    missing = UnicodeSetAttribute(null=True)
+    unknown_statuses = UnicodeSetAttribute(null=True)
+
+
+class OutboxItem(Model):
+    """A delivery not yet confirmed: the rendered message, and who is sending it until when."""
+
+    class Meta:
+        table_name = "statusmon-unbound"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=schema.PARTITION_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=schema.SORT_KEY)
+    channel = UnicodeAttribute()
+    transition_id = UnicodeAttribute()
+    detected_at = UTCDateTimeAttribute()
+    severity = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    attributes = MapAttribute[str, str](null=True)
+    # A claim: the deliverer (owner) may publish until lease_until (epoch seconds); then anyone may.
+    lease_until = NumberAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
 
 
 class HistoryItem(_ResourceFields):
@@ -159,11 +173,6 @@ def _transition_from_history(item: HistoryItem) -> Transition:
     )
 
 
-def transition_from_stream_image(new_image: dict[str, Any]) -> Transition:
-    """A history item as the table's stream carries it (DynamoDB JSON) -> its transition."""
-    return _transition_from_history(HistoryItem.from_raw_data(new_image))
-
-
 def _fill(item: _ResourceFields, state: ResourceState) -> None:
     item.service = state.service.value
     item.resource_type = state.resource_type.value
@@ -184,7 +193,7 @@ class StatusStore:
     def __init__(self, table_name: str, *, region: str | None = None) -> None:
         self.table_name = table_name
         self.region = region
-        for model in (StateItem, HistoryItem, ServiceItem):
+        for model in (StateItem, HistoryItem, ServiceItem, OutboxItem):
             # PynamoDB binds a model to its table through Meta; rebinding drops the cached connection.
             if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
                 model.Meta.table_name = table_name
@@ -214,6 +223,12 @@ class StatusStore:
                 table = dynamodb.describe_table(TableName=self.table_name)["Table"]
             except dynamodb.exceptions.ResourceNotFoundException:
                 table = None
+            if table is not None and not schema.TABLE.matches(dict(table)):
+                # Never turn on a stream or TTL on somebody else's table.
+                raise AwsError(
+                    f"table {self.table_name!r} exists but is not a statusmon table (its keys or indexes "
+                    "differ): set STATUSMON_TABLE_NAME to another name"
+                )
             if table is None:
                 dynamodb.create_table(**schema.TABLE.create_table_kwargs(self.table_name))
                 dynamodb.get_waiter("table_exists").wait(
@@ -273,28 +288,43 @@ class StatusStore:
             )
             return [_transition_from_history(item) for item in items]
 
-    def baseline_at(self, service: Service) -> datetime | None:
-        """When the first complete sweep of ``service`` started (None: not yet; that sweep is silent)."""
+    def service_meta(self, service: Service) -> ServiceMeta:
+        """The service's bookkeeping (empty before its first sweep: that sweep is the silent baseline)."""
         with self._errors("reading service bookkeeping"):
             try:
-                item = ServiceItem.get(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK)
+                item = ServiceItem.get(
+                    f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK, consistent_read=True
+                )
             except ServiceItem.DoesNotExist:
-                return None
-        return item.baseline_at
+                return ServiceMeta()
+        return ServiceMeta(
+            baseline_at=item.baseline_at,
+            missing=frozenset(item.missing or ()),
+            unknown_statuses=frozenset(item.unknown_statuses or ()),
+        )
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def mark_baseline_done(self, service: Service, at: datetime) -> None:
-        item = ServiceItem(f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK, baseline_at=at)
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None:
+        item = ServiceItem(
+            f"{schema.SERVICE_PK_PREFIX}{service.value}",
+            schema.SERVICE_SK,
+            baseline_at=meta.baseline_at,
+            missing=set(meta.missing) or None,
+            unknown_statuses=set(meta.unknown_statuses) or None,
+        )
         with self._errors("writing service bookkeeping"):
             item.save()
 
-    def record(self, transition: Transition, *, retention_days: int) -> bool:
-        """Write the new current state and its history item in one transaction.
+    def record(
+        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        """Write the new current state, its history item and its pending deliveries in one transaction.
 
         The state write is conditional on the version the transition was computed from, and the
         history key is unique per version, so of two sweeps racing to record the same change exactly
-        one succeeds. Returns False when another writer got there first (nothing is written).
+        one succeeds, and only its alert enters the outbox. Returns False when another writer got
+        there first (nothing is written).
         """
         state = transition.new
         item = StateItem(resource_pk(state.resource_arn), schema.STATE_SK)
@@ -323,6 +353,8 @@ class StatusStore:
                 with TransactWrite(connection=StateItem._get_connection().connection) as transaction:
                     transaction.save(item)
                     transaction.save(history, condition=HistoryItem.sk.does_not_exist())
+                    for message in outbox:
+                        transaction.save(_outbox_item(message), condition=OutboxItem.sk.does_not_exist())
             except TransactWriteError as exc:
                 reasons = [r.code for r in exc.cancellation_reasons if r is not None]
                 if "ConditionalCheckFailed" in reasons:
@@ -330,78 +362,99 @@ class StatusStore:
                 raise
         return True
 
+    # -- the outbox -------------------------------------------------------------------------------
+
+    def pending(self, channel: str, *, limit: int | None = None) -> list[OutboxMessage]:
+        """Deliveries of ``channel`` not yet confirmed, oldest first (strongly consistent)."""
+        with self._errors("reading the outbox"):
+            items = OutboxItem.query(
+                schema.OUTBOX_PK,
+                OutboxItem.sk.startswith(f"{channel}#"),
+                consistent_read=True,
+                limit=limit,
+            )
+            return [_outbox_message(item) for item in items]
+
+    def claim(self, message: OutboxMessage, *, owner: str, now: float, lease_seconds: float) -> bool:
+        """Take ``message`` for delivery until ``now + lease_seconds``.
+
+        False when it is gone (delivered and confirmed) or another deliverer's lease still runs.
+        """
+        item = OutboxItem(schema.OUTBOX_PK, message.key)
+        free = OutboxItem.lease_until.does_not_exist() | (OutboxItem.lease_until < now)
+        with self._errors("claiming an outbox item"):
+            try:
+                item.update(
+                    actions=[
+                        OutboxItem.lease_until.set(now + lease_seconds),
+                        OutboxItem.owner.set(owner),
+                        OutboxItem.attempts.add(1),
+                    ],
+                    condition=OutboxItem.sk.exists() & free,
+                )
+            except UpdateError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def confirm(self, message: OutboxMessage, *, owner: str) -> bool:
+        """Remove a delivered message; False if ``owner``'s claim was taken over (it may go out twice)."""
+        item = OutboxItem(schema.OUTBOX_PK, message.key)
+        with self._errors("confirming an outbox item"):
+            try:
+                item.delete(condition=OutboxItem.owner == owner)
+            except DeleteError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def release(self, message: OutboxMessage, *, owner: str, error: str) -> None:
+        """Give a claim back after a failed publish, so the next delivery tries at once."""
+        item = OutboxItem(schema.OUTBOX_PK, message.key)
+        with self._errors("releasing an outbox item"):
+            try:
+                item.update(
+                    actions=[OutboxItem.lease_until.set(0), OutboxItem.last_error.set(error[:1000])],
+                    condition=OutboxItem.owner == owner,
+                )
+            except UpdateError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+
+
+def _outbox_item(message: OutboxMessage) -> OutboxItem:
+    return OutboxItem(
+        schema.OUTBOX_PK,
+        message.key,
+        channel=message.channel,
+        transition_id=message.transition_id,
+        detected_at=message.detected_at,
+        severity=message.severity,
+        subject=message.subject,
+        body=message.body,
+        attributes=dict(message.attributes) or None,
+    )
+
+
+def _outbox_message(item: OutboxItem) -> OutboxMessage:
+    return OutboxMessage(
+        channel=item.channel,
+        transition_id=item.transition_id,
+        detected_at=item.detected_at,
+        severity=item.severity,
+        subject=item.subject,
+        body=item.body,
+        attributes=item.attributes.as_dict() if item.attributes is not None else {},
+    )
+
+
+def outbox_message_from_stream_image(new_image: dict[str, Any]) -> OutboxMessage:
+    """An outbox item as the table's stream carries it (DynamoDB JSON) -> its message."""
+    return _outbox_message(OutboxItem.from_raw_data(new_image))
+
 
 def _is_botocore(exc: BaseException) -> bool:
     module = type(exc).__module__
     return module.startswith("botocore")
-
-
-ALERT_KEY_PREFIX = "statusmon.alert"
-ALERT_DEDUP_SECONDS = 3 * 24 * 3600  # longer than a stream record can be retried (24 h retention)
-
-
-@functools.cache
-def _dedup_layer(table_name: str, region: str | None) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=table_name,
-        key_attr=schema.PARTITION_KEY,
-        sort_key_attr=schema.SORT_KEY,
-        static_pk_value=schema.ALERT_DEDUP_PK,
-        expiry_attr=schema.TTL_ATTRIBUTE,
-        boto3_session=boto3.session.Session(region_name=region),
-    )
-
-
-class RemainingTime(Protocol):
-    def get_remaining_time_in_millis(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """Stands in for the Lambda context outside Lambda: how long an attempt may stay in progress."""
-
-    seconds: int = 60
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.seconds * 1000
-
-
-def once_per_transition(
-    table_name: str,
-    transition_id: str,
-    action: Callable[[], str],
-    *,
-    context: RemainingTime | None = None,
-    region: str | None = None,
-) -> tuple[str, bool]:
-    """Run ``action`` at most once per transition id; returns (its result, whether it ran now).
-
-    Powertools idempotency records live in the status table (pk ``ALERT``), so a stream record
-    that is delivered again after a partial failure does not publish its alert twice. A failing
-    ``action`` leaves no record, so the retry runs it again; an attempt cut off by a timeout blocks
-    retries only until the invocation's (``context``'s) remaining time has passed.
-    """
-    ran: list[bool] = []
-
-    def _run(transition: dict[str, str]) -> dict[str, str]:
-        ran.append(True)
-        return {"result": action()}
-
-    persistence = _dedup_layer(table_name, region)
-    config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ALERT_DEDUP_SECONDS)
-    config.register_lambda_context(context or Deadline())  # type: ignore[arg-type]
-    # A fixed key prefix: the notify Lambda and `statusmon sweep` must find each other's records
-    # (Powertools' default prefix contains the Lambda function's name).
-    guarded = idempotent_function(
-        data_keyword_argument="transition",
-        persistence_store=persistence,
-        config=config,
-        key_prefix=ALERT_KEY_PREFIX,
-    )(_run)
-    try:
-        outcome = guarded(transition={"id": transition_id})
-    except IdempotencyAlreadyInProgressError as exc:
-        raise AwsError(f"alert for {transition_id} is being sent by another invocation") from exc
-    except IdempotencyPersistenceLayerError as exc:
-        raise translate(exc, f"recording alert delivery (table {table_name!r})") from exc
-    return str(outcome["result"]), bool(ran)

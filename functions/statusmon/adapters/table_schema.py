@@ -16,8 +16,12 @@ history                 ``RES#<arn>`` / ``H#<ver>``  same partition as the state
                                                     ``begins_with(sk, "H#")``; the zero-padded
                                                     version orders it and makes each transition's
                                                     key unique, so two writers cannot both add it
-service bookkeeping     ``SVC#<service>`` / ``META``  when the service's silent baseline completed
-alert dedup records     ``ALERT`` / ``<hash>``      Powertools idempotency records of the notifier
+service bookkeeping     ``SVC#<service>`` / ``META``  when the silent baseline completed, what the last
+                                                    complete listing missed, unknown statuses seen
+outbox                  ``OUTBOX`` /                alerts recorded but not yet confirmed published,
+                        ``<channel>#<when>#<id>``   oldest first: "what is pending" is one Query;
+                                                    written in the transition's own transaction,
+                                                    deleted once its publish is confirmed
 ======================  ==========================  ===============================================
 
 Indexes (both sparse: only current-state items carry their keys):
@@ -27,9 +31,10 @@ Indexes (both sparse: only current-state items carry their keys):
 * ``failed`` (``gsi2pk = FAILED#<service>``, ``gsi2sk = <observed_at>``): set only while the
   resource is failed, so ``statusmon status --failed`` reads failures alone.
 
-History items carry ``expires_at`` (epoch seconds, the table's TTL attribute); current states never
-expire. The stream carries new images; the notifier's event source mapping keeps only INSERTs of
-``H#`` items, that is, new transitions.
+History items carry ``expires_at`` (epoch seconds, the table's TTL attribute); current states and
+outbox items never expire (an alert waits as long as an outage lasts). The stream carries new
+images; the notifier's event source mapping keeps only INSERTs of outbox items, that is, new alerts
+to deliver. The outbox is one partition: it holds only alerts in flight, a handful at a time.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ HISTORY_SK_PREFIX = "H#"
 RESOURCE_PK_PREFIX = "RES#"
 SERVICE_PK_PREFIX = "SVC#"
 FAILED_PK_PREFIX = "FAILED#"
-ALERT_DEDUP_PK = "ALERT"
+# Deliveries not yet confirmed (the outbox): pk OUTBOX, sk <channel>#<detected_at>#<transition id>.
+OUTBOX_PK = "OUTBOX"
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,18 @@ class TableSpec:
     indexes: tuple[IndexSpec, ...]
     ttl_attribute: str
     stream_view_type: str
+
+    def matches(self, description: dict[str, Any]) -> bool:
+        """Whether a DescribeTable ``Table`` has this key schema and these indexes (statusmon's own)."""
+        keys = {(k["AttributeName"], k["KeyType"]) for k in description.get("KeySchema", [])}
+        indexes = {
+            index["IndexName"]: {(k["AttributeName"], k["KeyType"]) for k in index.get("KeySchema", [])}
+            for index in description.get("GlobalSecondaryIndexes", [])
+        }
+        return keys == {(self.partition_key, "HASH"), (self.sort_key, "RANGE")} and all(
+            indexes.get(index.name) == {(index.partition_key, "HASH"), (index.sort_key, "RANGE")}
+            for index in self.indexes
+        )
 
     def create_table_kwargs(self, table_name: str) -> dict[str, Any]:
         """boto3 ``create_table`` arguments (on-demand, stream on, every key a string)."""
@@ -106,8 +124,8 @@ TABLE = TableSpec(
     stream_view_type=STREAM_VIEW_TYPE,
 )
 
-# Event source mapping filter of the notifier: new history items only.
+# Event source mapping filter of the notifier: new outbox items only.
 STREAM_FILTER_PATTERN: dict[str, Any] = {
     "eventName": ["INSERT"],
-    "dynamodb": {"Keys": {SORT_KEY: {"S": [{"prefix": HISTORY_SK_PREFIX}]}}},
+    "dynamodb": {"Keys": {PARTITION_KEY: {"S": [OUTBOX_PK]}}},
 }

@@ -18,8 +18,9 @@ from statusmon.adapters.stack_outputs import TABLE_NAME, outputs_of
 from statusmon.adapters.store import StatusStore
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.vocabulary import Service
-from statusmon.logic.run import sweep_and_deliver
-from statusmon.settings import Settings, SettingsError, load_settings
+from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
+from statusmon.logic.run import run_redrive, sweep_and_deliver
+from statusmon.settings import Settings, SettingsError, check_endpoints, load_settings
 
 from . import render
 
@@ -36,6 +37,7 @@ def _settings() -> Settings:
     # botocore reads AWS_DEFAULT_REGION only; the contract also honours AWS_REGION (as Lambda sets).
     if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]
+    check_endpoints(os.environ)
     return load_settings(dict(os.environ))
 
 
@@ -44,8 +46,8 @@ def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
     topic_name = settings.topic_arn.rsplit(":", 1)[-1] if settings.topic_arn else DEFAULT_TOPIC
     created = StatusStore(table_name).ensure_table()
     topic_arn = sns.ensure_topic(topic_name)
-    print(f"table {table_name}: {'created' if created else 'already there'}", file=sys.stderr)
-    print(f"topic {topic_arn}: ready", file=sys.stderr)
+    _say(f"table {table_name}: {'created' if created else 'already there'}")
+    _say(f"topic {topic_arn}: ready")
     print(f"export STATUSMON_TABLE_NAME={table_name}")
     print(f"export STATUSMON_TOPIC_ARN={topic_arn}")
     return 0
@@ -68,7 +70,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(render.states_table(states))
     else:
         what = "failed resources" if args.failed else "tracked resources"
-        print(f"no {what} (has a sweep run yet?)", file=sys.stderr)
+        _say(f"no {what} (has a sweep run yet?)")
     return 0
 
 
@@ -79,7 +81,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([render.history_record(t) for t in transitions], indent=2, default=str))
         return 0
     if not transitions:
-        print(f"no history for {arn}: it is not tracked (see `statusmon status`)", file=sys.stderr)
+        _say(f"no history for {arn}: it is not tracked (see `statusmon status`)")
         return 1
     print(render.history_table(transitions))
     return 0
@@ -88,38 +90,75 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     services = [Service(args.service)] if args.service else list(Service)
     outcome = sweep_and_deliver(settings, services)
-    unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0]
-    if len(unreadable) == len(outcome.reports):
-        raise UsageError(f"no source could be read: {unreadable[0].problems[0]}")
-    for delivery in outcome.deliveries:
-        if delivery.severity and delivery.transition and not delivery.duplicate:
-            state = delivery.transition.new
-            print(
-                f"alert {delivery.severity}: {state.service.value} {state.name} is {state.status}"
-                + (f": {state.reason}" if state.reason else ""),
-                file=sys.stderr,
-            )
+    unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0 and not r.recorded]
+    for delivery in outcome.delivery.deliveries:
+        if delivery.message_id:
+            _say(f"alert {delivery.message.severity}: {delivery.message.subject}")
     for report in outcome.reports:
         summary = report.summary()
         note = " (baseline: recorded silently)" if report.baseline and report.recorded else ""
-        print(
+        _say(
             f"{summary['service']}: {_count(summary['seen'], 'resource')}, "
             f"{_count(summary['transitions'], 'change')}{note}, "
             f"{_count(summary['aws_calls'], 'AWS call')} ({summary['throttles']} throttled), "
-            f"{summary['duration_ms']} ms",
-            file=sys.stderr,
+            f"{summary['duration_ms']} ms"
         )
+        for status in sorted(report.unknown_statuses):
+            _say(f"  warning: status {status!r} is not in statusmon's vocabulary (recorded as given)")
         for problem in report.problems:
-            print(f"  warning: {problem}", file=sys.stderr)
-        if report.problems or not report.complete:
-            print("  the next sweep catches up on what this one could not read", file=sys.stderr)
+            _say(f"  warning: {problem}")
+        if report.problems or not report.complete or report.stopped_early:
+            _say("  the next sweep catches up on what this one could not read")
+    _report_delivery(outcome.delivery)
     if args.json:
         print(
-            json.dumps({"sweeps": [r.summary() for r in outcome.reports], "alerts_sent": outcome.alerts_sent})
+            json.dumps(
+                {
+                    "sweeps": [r.summary() for r in outcome.reports],
+                    "delivery": outcome.delivery.summary(),
+                    "alerts_sent": outcome.delivery.count(SENT),
+                }
+            )
         )
-    if outcome.undelivered:
-        raise UsageError(f"{len(outcome.undelivered)} alert(s) not delivered: {outcome.undelivered[0]}")
+    if len(unreadable) == len(outcome.reports):
+        raise UsageError(f"no source could be read: {unreadable[0].problems[0]}")
+    if outcome.delivery_error:
+        raise UsageError(f"alerts not delivered: {outcome.delivery_error}")
+    if outcome.delivery.failures:
+        raise UsageError(
+            f"{len(outcome.delivery.failures)} alert(s) not delivered yet (they stay pending): "
+            f"{outcome.delivery.failures[0].error}"
+        )
     return 0
+
+
+def cmd_redrive(args: argparse.Namespace, settings: Settings) -> int:
+    report = run_redrive(settings)
+    _report_delivery(report)
+    if args.json:
+        print(json.dumps(report.summary()))
+    if report.failures:
+        raise UsageError(
+            f"{len(report.failures)} alert(s) still pending: {report.failures[0].error}; "
+            "run redrive again later"
+        )
+    if not report.deliveries:
+        _say("nothing pending: every recorded alert has been delivered")
+    return 0
+
+
+def _report_delivery(report: DeliveryReport) -> None:
+    summary = report.summary()
+    if report.deliveries:
+        _say(
+            f"delivery: {_count(report.count(SENT), 'alert')} sent, {report.count(FAILED)} still pending, "
+            f"{report.count(SKIPPED)} taken by another deliverer"
+        )
+    if summary["unconfirmed"]:
+        _say(
+            f"  warning: {summary['unconfirmed']} sent but not confirmed in the table: "
+            "they go out once more after the lease (subscribers can drop them by transition_id)"
+        )
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--service", choices=[s.value for s in Service], help="only one service")
     sweep.add_argument("--json", action="store_true", help="print what each sweep did as JSON, for scripts")
     sweep.set_defaults(func=cmd_sweep)
+
+    redrive = commands.add_parser(
+        "redrive", help="deliver every alert still pending (after an SNS outage); needs STATUSMON_TOPIC_ARN"
+    )
+    redrive.add_argument("--json", action="store_true", help="print what was delivered as JSON")
+    redrive.set_defaults(func=cmd_redrive)
 
     history = commands.add_parser("history", help="one resource's transitions, oldest first")
     history.add_argument("arn", help="dataset or dataset import job ARN")
@@ -200,8 +245,12 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _say(text: str) -> None:
+    print(render.clean(text), file=sys.stderr)
+
+
 def _fail(message: str) -> int:
-    print(f"statusmon: error: {message}", file=sys.stderr)
+    _say(f"statusmon: error: {message}")
     return 1
 
 

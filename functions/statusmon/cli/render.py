@@ -1,7 +1,13 @@
-"""Text and JSON views of current states and histories for the statusmon command."""
+"""Text and JSON views of current states and histories for the statusmon command.
+
+Everything shown as text goes through :func:`clean`: reasons, names and messages come from the
+services and could carry terminal escape sequences. JSON output is safe as it is (``json.dumps``
+escapes control characters).
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,8 +44,15 @@ def history_record(transition: Transition) -> dict[str, Any]:
     }
 
 
+def clean(text: str) -> str:
+    """``text`` without control and format characters (escape sequences, bidi overrides), one line."""
+    spaced = (" " if char in "\t\n\r" else char for char in text)
+    kept = "".join(char for char in spaced if unicodedata.category(char) not in {"Cc", "Cf"})
+    return " ".join(kept.split())
+
+
 def _clip(text: str | None, width: int) -> str:
-    text = " ".join((text or "").split())
+    text = clean(text or "")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -55,7 +68,7 @@ def states_table(states: Sequence[ResourceState]) -> str:
         [
             s.service.value,
             _clip(s.name, 40),
-            s.status,
+            _clip(s.status, 30),
             iso(s.updated_at or s.observed_at) or "",
             _clip(s.reason, 60),
         ]
@@ -68,8 +81,8 @@ def history_table(transitions: Sequence[Transition]) -> str:
     rows = [
         [
             iso(t.detected_at) or "",
-            t.previous_status or "-",
-            t.new.status,
+            _clip(t.previous_status, 30) or "-",
+            _clip(t.new.status, 30),
             _clip(t.new.reason, 70) + (" (baseline)" if t.baseline else ""),
         ]
         for t in transitions

@@ -29,6 +29,9 @@ def error_entries(details: dict[str, Any]) -> int:
         return 0
 
 
+LAST_LISTED = "last_listed"
+
+
 @dataclass(frozen=True)
 class Observation:
     """One resource as a source read it in this sweep."""
@@ -101,12 +104,27 @@ class ResourceState:
         return error_entries(self.details)
 
     def deleted(self, *, observed_at: datetime) -> ResourceState:
+        # What it was when last listed: if it comes back as it was, that is not news.
+        last_listed = {"status": self.status, "reason": self.reason}
         return replace(
             self,
             status=DELETED,
             reason="no longer listed by the service",
             observed_at=observed_at,
             version=self.version + 1,
+            details={**self.details, LAST_LISTED: last_listed},
+        )
+
+    def returns_as_it_was(self, observation: Observation) -> bool:
+        """A deleted resource listed again with the status, reason and timestamp it had before."""
+        before = self.details.get(LAST_LISTED)
+        if self.status != DELETED or not isinstance(before, dict):
+            return False
+        same_time = observation.updated_at is None or observation.updated_at == self.updated_at
+        return (
+            before.get("status") == observation.status
+            and before.get("reason") == observation.reason
+            and same_time
         )
 
 
@@ -140,3 +158,35 @@ class Alert:
 
     transition: Transition
     severity: str  # "error" | "warning" | "info"
+    # What the reader should know beyond the service's reason (e.g. a status statusmon does not know).
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceMeta:
+    """Per-service bookkeeping that outlives one sweep."""
+
+    # When the first complete listing was read (None: the silent baseline is not over).
+    baseline_at: datetime | None = None
+    # Known resources absent from the last complete listing: deleted if absent from the next one too.
+    missing: frozenset[str] = frozenset()
+    # Status strings outside the vocabulary that were already surfaced (alerted once each).
+    unknown_statuses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A rendered delivery of one transition, kept in the table until its publish is confirmed."""
+
+    channel: str  # "sns"
+    transition_id: str
+    detected_at: datetime
+    severity: str
+    subject: str
+    body: str  # SNS Publish Message (MessageStructure=json)
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Unique per transition and channel; sorts oldest first within a channel."""
+        return f"{self.channel}#{iso(self.detected_at)}#{self.transition_id}"

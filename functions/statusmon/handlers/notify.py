@@ -1,4 +1,4 @@
-"""Notify Lambda: new history items from the table's stream -> SNS alerts (partial batch responses)."""
+"""Notify Lambda: new outbox items from the table's stream -> SNS alerts (partial batch responses)."""
 
 from __future__ import annotations
 
@@ -13,25 +13,31 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from statusmon.logic.notify import notify_record
-from statusmon.metric_names import ALERTS_SENT, ALERTS_SUPPRESSED
+from statusmon.adapters.errors import AwsError
+from statusmon.adapters.store import outbox_message_from_stream_image
+from statusmon.logic.deliver import FAILED, SENT
+from statusmon.logic.run import deliver_one
+from statusmon.metric_names import ALERTS_SENT
 from statusmon.observability import logger, metrics, tracer
 from statusmon.settings import get_settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> str | None:
-    delivery = notify_record(record.raw_event, get_settings(), context=lambda_context)
-    if delivery.severity is None:
-        metrics.add_metric(name=ALERTS_SUPPRESSED, unit="Count", value=1)
-    elif not delivery.duplicate:
+def record_handler(record: DynamoDBRecord) -> str | None:
+    message = outbox_message_from_stream_image(record.raw_event["dynamodb"]["NewImage"])
+    delivery = deliver_one(message, get_settings())
+    if delivery.outcome == FAILED:
+        # The record is retried (bisected, then the DLQ); the message stays pending for the redrive.
+        raise AwsError(delivery.error or "publish failed")
+    if delivery.outcome == SENT:
         metrics.add_metric(name=ALERTS_SENT, unit="Count", value=1)
         logger.info(
             "alert published",
-            transition_id=delivery.transition_id,
-            severity=delivery.severity,
+            transition_id=message.transition_id,
+            severity=message.severity,
             message_id=delivery.message_id,
+            confirmed=delivery.confirmed,
         )
     return delivery.message_id
 

@@ -29,6 +29,9 @@ def poll(service: Service, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name=m.AWS_CALLS, unit=MetricUnit.Count, value=report.aws_calls)
     metrics.add_metric(name=m.THROTTLES, unit=MetricUnit.Count, value=report.throttles)
     metrics.add_metric(name=m.READ_FAILURES, unit=MetricUnit.Count, value=len(report.problems))
+    if report.unknown_statuses:
+        # Only when it happens: a status outside the vocabulary is rare news, not a steady series.
+        metrics.add_metric(name=m.UNKNOWN_STATUSES, unit=MetricUnit.Count, value=len(report.unknown_statuses))
     metrics.add_metric(name=m.SWEEP_DURATION, unit=MetricUnit.Milliseconds, value=report.duration_ms)
     if report.succeeded:
         metrics.add_metric(name=m.SWEEP_SUCCEEDED, unit=MetricUnit.Count, value=1)

@@ -59,8 +59,10 @@ class Demo:
         self.services.emulator.advance(CLOCK_STEP)
         outcome = sweep_and_deliver(self.settings)
         self.sweeps += 1
-        for problem in outcome.undelivered:
-            self.say(f"    ! alert not delivered: {problem}")
+        if outcome.delivery_error:
+            self.say(f"    ! alerts not delivered: {outcome.delivery_error}")
+        for failed in outcome.delivery.failures:
+            self.say(f"    ! alert not delivered yet: {failed.error}")
         self.receive()
 
     def receive(self) -> None:

@@ -3,26 +3,76 @@
 SNS delivers one message per protocol (``MessageStructure="json"``): email subscribers get the
 readable text; every other protocol (SQS, Lambda, HTTP/S, email-json, Firehose) falls back to
 ``default``, the JSON document.
+
+SNS refuses a message over 256 KB, and a message that can never be published would block its
+outbox for ever: :func:`outbox_message` trims what is large (error entry samples, then the reason,
+then the details) until the message fits, and says so in ``truncated``. The table keeps it all.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from statusmon.domain.arns import console_url
-from statusmon.domain.model import Alert, iso
+from statusmon.domain.model import Alert, OutboxMessage, iso
 
 SCHEMA = "statusmon.alert/v1"
 SUBJECT_LIMIT = 99  # SNS: under 100 characters, ASCII, no line breaks
+SNS_CHANNEL = "sns"
+# SNS's limit is 262,144 bytes for the message and its attributes together; keep a margin.
+MESSAGE_BUDGET = 250_000
+
+
+@dataclass(frozen=True)
+class _Trim:
+    """How much of an alert's large parts a rendering keeps (None: all of it)."""
+
+    sample_chars: int | None = None
+    reason_chars: int | None = None
+    drop_details: bool = False
+
+    @property
+    def trimmed(self) -> bool:
+        return self != _Trim()
+
+
+# Tried in order until the message fits.
+_TRIMS = (
+    _Trim(),
+    _Trim(sample_chars=500),
+    _Trim(sample_chars=500, reason_chars=4000),
+    _Trim(drop_details=True, reason_chars=4000),
+    _Trim(drop_details=True, reason_chars=500),
+)
+
+
+def _cut(text: str | None, limit: int | None) -> str | None:
+    if text is None or limit is None or len(text) <= limit:
+        return text
+    return text[:limit] + " [... cut to fit SNS; the full text is in the status table]"
+
 
 _SERVICE_LABEL = {"rekognition": "Rekognition Custom Labels", "personalize": "Personalize"}
 _TYPE_LABEL = {"dataset": "dataset", "dataset_import_job": "dataset import job"}
 
 
-def alert_document(alert: Alert) -> dict[str, Any]:
+def _details(details: dict[str, Any], trim: _Trim) -> dict[str, Any]:
+    if trim.drop_details:
+        return {}
+    kept = dict(details)
+    if trim.sample_chars is not None and kept.get("error_entries"):
+        kept["error_entries"] = [
+            {"summary": _cut(json.dumps(sample, sort_keys=True), trim.sample_chars)}
+            for sample in kept["error_entries"]
+        ]
+    return kept
+
+
+def alert_document(alert: Alert, trim: _Trim = _Trim()) -> dict[str, Any]:
     state = alert.transition.new
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA,
         "service": state.service.value,
         "resource_type": state.resource_type.value,
@@ -31,12 +81,17 @@ def alert_document(alert: Alert) -> dict[str, Any]:
         "parent_arn": state.parent_arn,
         "status": state.status,
         "previous_status": alert.transition.previous_status,
-        "reason": state.reason,
+        "reason": _cut(state.reason, trim.reason_chars),
         "severity": alert.severity,
         "detected_at": iso(alert.transition.detected_at),
-        "details": dict(state.details),
+        "details": _details(state.details, trim),
         "console_url": console_url(state.resource_arn, state.parent_arn),
+        "hint": alert.hint,
+        "transition_id": alert.transition.transition_id,
     }
+    if trim.trimmed:
+        document["truncated"] = True
+    return document
 
 
 def _ascii_line(text: str) -> str:
@@ -55,46 +110,68 @@ def subject(alert: Alert) -> str:
     return text
 
 
-def email_body(alert: Alert) -> str:
-    doc = alert_document(alert)
-    state = alert.transition.new
+def email_body(alert: Alert, trim: _Trim = _Trim()) -> str:
+    doc = alert_document(alert, trim)
     lines = [
         f"{_SERVICE_LABEL[doc['service']]} {_TYPE_LABEL[doc['resource_type']]} {doc['name']} "
         f"is {doc['status']} (was {doc['previous_status'] or 'not seen before'}).",
         "",
         f"Reason:    {doc['reason'] or '(the service gave none)'}",
+        *([f"Note:      {doc['hint']}"] if doc["hint"] else []),
         f"Severity:  {doc['severity']}",
         f"Detected:  {doc['detected_at']}",
         f"Resource:  {doc['resource_arn']}",
     ]
     if doc["parent_arn"]:
         lines.append(f"Parent:    {doc['parent_arn']}")
-    stats = state.details.get("stats")
+    details = doc["details"]
+    stats = details.get("stats")
     if stats:
         lines.append("Stats:     " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
     for key, label in (("import_mode", "Import:    "), ("data_location", "Data:      ")):
-        if state.details.get(key):
-            lines.append(f"{label}{state.details[key]}")
-    samples = state.details.get("error_entries") or []
+        if details.get(key):
+            lines.append(f"{label}{details[key]}")
+    samples = details.get("error_entries") or []
     if samples:
         lines += ["", "Entries with errors (sample):"]
         lines += [f"  - {json.dumps(sample, sort_keys=True)[:500]}" for sample in samples]
     if doc["console_url"]:
         lines += ["", f"Console:   {doc['console_url']}"]
+    if trim.trimmed:
+        lines += ["", "(Parts of this alert were cut to fit SNS; `statusmon history` shows them all.)"]
     lines += ["", "-- statusmon"]
     return "\n".join(lines)
 
 
-def message_attributes(alert: Alert) -> dict[str, dict[str, str]]:
-    """SNS message attributes, for subscription filter policies."""
-    doc = alert_document(alert)
+def message_attributes(alert: Alert) -> dict[str, str]:
+    """SNS message attribute values (all strings), for subscription filter policies."""
+    state = alert.transition.new
     return {
-        name: {"DataType": "String", "StringValue": str(doc[name])}
-        for name in ("service", "status", "severity", "resource_type")
+        "service": state.service.value,
+        "status": state.status,
+        "severity": alert.severity,
+        "resource_type": state.resource_type.value,
     }
 
 
-def sns_message(alert: Alert) -> str:
+def sns_message(alert: Alert, trim: _Trim = _Trim()) -> str:
     """The per-protocol message body for ``Publish(MessageStructure="json")``."""
-    document = json.dumps(alert_document(alert), sort_keys=True)
-    return json.dumps({"default": document, "email": email_body(alert)})
+    document = json.dumps(alert_document(alert, trim), sort_keys=True)
+    return json.dumps({"default": document, "email": email_body(alert, trim)})
+
+
+def outbox_message(alert: Alert) -> OutboxMessage:
+    """The alert as it waits in the outbox: rendered once, within SNS's size limit."""
+    for trim in _TRIMS:
+        body = sns_message(alert, trim)
+        if len(body.encode()) <= MESSAGE_BUDGET:
+            break
+    return OutboxMessage(
+        channel=SNS_CHANNEL,
+        transition_id=alert.transition.transition_id,
+        detected_at=alert.transition.detected_at,
+        severity=alert.severity,
+        subject=subject(alert),
+        body=body,
+        attributes=message_attributes(alert),
+    )

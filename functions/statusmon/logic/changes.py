@@ -7,9 +7,10 @@ A change is one of:
 * the same *failed* status with a new reason (StatusMessage / failureReason) or a new service
   timestamp (LastUpdatedTimestamp / lastUpdatedDateTime): an update that was retried and failed
   again is a new failure, even if the sweep never saw it in flight;
-* a resource that is absent from a *complete* listing: it is marked ``DELETED``. A listing that
-  failed part way never deletes anything;
-* a deleted resource that is listed again.
+* a resource that is absent from two *complete* listings in a row: it is marked ``DELETED``. A
+  listing that failed part way, or held anything unreadable, never deletes anything, and one
+  complete listing is not enough (a page that lost items without saying so looks complete);
+* a deleted resource that is listed again (silently when it comes back exactly as it was).
 
 Nothing else is a change: an unchanged in-flight or complete resource produces no write.
 ``baseline`` marks every transition of a service's first sweep, which the alert policy keeps silent.
@@ -17,7 +18,7 @@ Nothing else is a change: an unchanged in-flight or complete resource produces n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 from datetime import datetime
 
@@ -43,9 +44,11 @@ def detect_changes(
     complete_listing: bool,
     baseline: bool = False,
     also_listed: Iterable[str] = (),
+    missing_before: Set[str] = frozenset(),
 ) -> list[Transition]:
     """``also_listed``: ARNs the listing had but that are not diffed now (their details could not
-    be read); they are not deleted."""
+    be read); they are not deleted. ``missing_before``: ARNs absent from the previous complete
+    listing; only those, absent again from a complete one, are deleted."""
     transitions: list[Transition] = []
     seen: set[str] = set(also_listed)
     for observation in observations:
@@ -53,6 +56,7 @@ def detect_changes(
         previous = known.get(observation.resource_arn)
         if not is_change(observation, previous):
             continue
+        restored = previous is not None and previous.returns_as_it_was(observation)
         previous_version = previous.version if previous else 0
         transitions.append(
             Transition(
@@ -66,15 +70,14 @@ def detect_changes(
                 previous_reason=previous.reason if previous else None,
                 previous_version=previous_version,
                 detected_at=now,
-                baseline=baseline,
+                baseline=baseline or restored,
                 previous_settled_status=previous.settled_status if previous else None,
                 previous_error_entries=previous.error_entries() if previous else 0,
             )
         )
     if complete_listing:
-        for arn, state in known.items():
-            if arn in seen or state.status == DELETED:
-                continue
+        for arn in sorted(absent(known, seen) & missing_before):
+            state = known[arn]
             transitions.append(
                 Transition(
                     new=state.deleted(observed_at=now),
@@ -88,6 +91,12 @@ def detect_changes(
                 )
             )
     return transitions
+
+
+def absent(known: Mapping[str, ResourceState], listed: Iterable[str]) -> set[str]:
+    """Known, not yet deleted, and not in this listing."""
+    listed = set(listed)
+    return {arn for arn, state in known.items() if arn not in listed and state.status != DELETED}
 
 
 def silence_preexisting(transitions: list[Transition], baseline_at: datetime) -> list[Transition]:

@@ -2,8 +2,10 @@
 
 Defaults: a failure is an ``error``; a dataset that completes with more ``DatasetStats.ErrorEntries``
 than it had is a ``warning`` (UpdateDatasetEntries' non-terminal errors); a resource that failed
-and completes again (through any in-flight statuses) is an ``info`` recovery, opt-in. A service's
-first sweep (baseline) and deletions alert nothing.
+and completes again (through any in-flight statuses) is an ``info`` recovery, opt-in. A status
+outside the vocabulary is a ``warning`` the first time statusmon meets it (``novel_status``), so a
+new status a service adds is seen, once. A service's first sweep (baseline) and deletions alert
+nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ class AlertPolicy:
     recoveries: bool = False
 
 
-def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
+def decide(transition: Transition, policy: AlertPolicy, *, novel_status: bool = False) -> Alert | None:
     if transition.baseline:
         return None
     new_phase = transition.new.phase
+    if new_phase is Phase.UNKNOWN:
+        return _unknown_status(transition) if novel_status else None
     if new_phase is Phase.FAILED:
         return Alert(transition=transition, severity=ERROR)
     if new_phase is Phase.COMPLETE:
@@ -40,3 +44,15 @@ def decide(transition: Transition, policy: AlertPolicy) -> Alert | None:
         if policy.recoveries and recovered:
             return Alert(transition=transition, severity=INFO)
     return None
+
+
+def _unknown_status(transition: Transition) -> Alert:
+    state = transition.new
+    return Alert(
+        transition=transition,
+        severity=WARNING,
+        hint=(
+            f"statusmon does not know status {state.status!r} of {state.service.value}: it is recorded "
+            "as the service gave it; please report it so statusmon learns what it means"
+        ),
+    )

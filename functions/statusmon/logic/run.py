@@ -1,18 +1,28 @@
-"""Wiring a sweep from settings: the same for the poll Lambdas and ``statusmon sweep``."""
+"""Wiring sweeps and deliveries from settings: the same for the Lambdas and the ``statusmon`` command."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from statusmon.adapters.errors import AwsError
+from statusmon.adapters import sns
+from statusmon.adapters.errors import AwsError, TableMissingError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
-from statusmon.adapters.stream import StreamCursor
+from statusmon.domain.model import OutboxMessage
 from statusmon.domain.vocabulary import Service
-from statusmon.logic.notify import Delivery, notify_record
+from statusmon.logic.deliver import (
+    Delivery,
+    DeliveryReport,
+    Outbox,
+    Publisher,
+    deliver,
+    deliver_pending,
+    new_owner,
+)
+from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, never, sweep
 from statusmon.settings import Settings
 
@@ -31,6 +41,10 @@ def deadline(seconds: float) -> Callable[[], bool]:
     return lambda: time.monotonic() >= ends
 
 
+def policy_of(settings: Settings) -> AlertPolicy:
+    return AlertPolicy(warnings=settings.alert_warnings, recoveries=settings.alert_recoveries)
+
+
 def run_sweep(
     service: Service,
     settings: Settings,
@@ -43,35 +57,71 @@ def run_sweep(
         source or make_source(service, settings),
         store or StatusStore(settings.require_table()),
         retention_days=settings.history_retention_days,
+        policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
+    )
+
+
+def publisher(settings: Settings) -> Publisher:
+    topic_arn = settings.require_topic()
+    return lambda message: sns.publish(message, topic_arn)
+
+
+def run_redrive(
+    settings: Settings,
+    *,
+    out_of_time: Callable[[], bool] = never,
+    outbox: Outbox | None = None,
+    publish: Publisher | None = None,
+) -> DeliveryReport:
+    """Deliver every alert still pending in the outbox."""
+    return deliver_pending(
+        outbox or StatusStore(settings.require_table()),
+        publish or publisher(settings),
+        out_of_time=out_of_time,
+    )
+
+
+def deliver_one(message: OutboxMessage, settings: Settings, *, outbox: Outbox | None = None) -> Delivery:
+    """One outbox message as the stream brought it (the notify Lambda)."""
+    return deliver(
+        message,
+        outbox or StatusStore(settings.require_table()),
+        publisher(settings),
+        owner=new_owner(),
+        now=time.time(),
     )
 
 
 @dataclass
 class SweepOutcome:
     reports: list[SweepReport]
-    deliveries: list[Delivery] = field(default_factory=list)
-    undelivered: list[str] = field(default_factory=list)
-
-    @property
-    def alerts_sent(self) -> int:
-        return sum(1 for d in self.deliveries if d.severity and not d.duplicate)
+    delivery: DeliveryReport
+    # Set when the outbox could not even be read: nothing was delivered this time.
+    delivery_error: str | None = None
 
 
 def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Service)) -> SweepOutcome:
-    """One sweep of each service, then the alerts it caused, before returning.
+    """One sweep of each service, then every alert still pending, before returning.
 
-    Outside Lambda there is no event source mapping: the table's stream is read directly and every
-    history item it holds goes through the notifier's own code. Its per-transition idempotency
-    (shared with the notify Lambda, where both run) publishes each alert once; one that could not
-    be published before is published now.
+    Outside Lambda there is no stream trigger: delivery reads the outbox, which holds the alerts
+    this sweep recorded and any an earlier run could not publish. Each service's sweep stands on its
+    own: one that cannot run is reported, and the others and the delivery still happen.
     """
-    cursor = StreamCursor(settings.require_table())
+    table = settings.require_table()
     settings.require_topic()
-    outcome = SweepOutcome([run_sweep(service, settings) for service in services])
-    for record in cursor.retained():
+    reports = []
+    for service in services:
         try:
-            outcome.deliveries.append(notify_record(record, settings))
+            reports.append(run_sweep(service, settings))
+        except TableMissingError:
+            raise
         except AwsError as exc:
-            outcome.undelivered.append(str(exc))
-    return outcome
+            failed = SweepReport(service=service, complete=False)
+            failed.problems.append(str(exc))
+            reports.append(failed)
+    try:
+        delivery = run_redrive(settings, outbox=StatusStore(table))
+    except AwsError as exc:
+        return SweepOutcome(reports, DeliveryReport(), delivery_error=str(exc))
+    return SweepOutcome(reports, delivery)

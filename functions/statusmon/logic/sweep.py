@@ -1,33 +1,50 @@
 """One sweep of one service: list, describe what needs it, diff against the table, record changes.
 
 Cost: one listing (pages of 100), Describe calls only for resources that changed (and, for
-Rekognition, failed datasets), one batched read of the known state, and one transaction per
-change. A quiet sweep writes nothing.
+Rekognition, failed datasets), one batched read of the known state and one of the service's
+bookkeeping, and one transaction per change. A quiet sweep writes nothing.
 
 The first sweep of a service is a silent baseline: what exists is recorded, not alerted, until a
 sweep has listed everything once (its start is recorded per service in the table); a resource
 found later that the service dates before that moment is recorded silently too.
 
-Failures: a page that cannot be read makes the listing incomplete (nothing is deleted); a resource
-whose details cannot be read is skipped this time; a write that fails is left for the next sweep.
-All are reported, none stops the sweep. Only an unreadable table stops it (there is nothing to
-compare with).
+Alerts are decided here, when the transition is recorded: the alert policy's message goes into the
+table's outbox in the same transaction as the state and history items, so a transition is never
+recorded without its alert, and the alert stays pending until a delivery confirms its publish.
+
+Failures: an answer that cannot be read or does not hold what it must (a page without its list, an
+item without its ARN or status, a repeated paging token) makes the listing incomplete, and an
+incomplete listing deletes nothing; a resource is deleted only when two complete listings in a row
+miss it. A resource whose details cannot be read is skipped this time; a write that fails is left
+for the next sweep. All are reported, none stops the sweep. The deadline (``out_of_time``) is
+checked before every page, Describe and write. Only an unreadable table stops the sweep (there is
+nothing to compare with).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.model import Observation, ResourceState, Transition, error_entries, utcnow
-from statusmon.domain.vocabulary import Service
-from statusmon.logic.changes import detect_changes, is_change, needs_detail, silence_preexisting
+from statusmon.domain.model import (
+    Observation,
+    OutboxMessage,
+    ResourceState,
+    ServiceMeta,
+    Transition,
+    error_entries,
+    utcnow,
+)
+from statusmon.domain.vocabulary import Phase, Service
+from statusmon.logic.alerts import outbox_message
+from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
+from statusmon.logic.policy import AlertPolicy, decide
 
 
 class Source(Protocol):
@@ -35,7 +52,7 @@ class Source(Protocol):
     redescribe_failed: bool
     counter: CallCounter
 
-    def read_listing(self) -> Listing: ...
+    def read_listing(self, out_of_time: Callable[[], bool]) -> Listing: ...
     def describe(self, observation: Observation) -> Observation: ...
     def wants_error_samples(self, observation: Observation) -> bool: ...
     def error_samples(self, observation: Observation) -> list[dict[str, Any]]: ...
@@ -43,10 +60,12 @@ class Source(Protocol):
 
 class Store(Protocol):
     def load_service(self, service: Service) -> dict[str, ResourceState]: ...
-    def baseline_at(self, service: Service) -> datetime | None: ...
-    def mark_baseline_done(self, service: Service, at: datetime) -> None: ...
+    def service_meta(self, service: Service) -> ServiceMeta: ...
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None: ...
     def get(self, arn: str) -> ResourceState | None: ...
-    def record(self, transition: Transition, *, retention_days: int) -> bool: ...
+    def record(
+        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+    ) -> bool: ...
 
 
 @dataclass
@@ -56,10 +75,12 @@ class SweepReport:
     seen: int = 0
     described: int = 0
     recorded: list[Transition] = field(default_factory=list)
+    alerts_queued: int = 0
     lost_races: int = 0
     complete: bool = True
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
+    unknown_statuses: set[str] = field(default_factory=set)
     aws_calls: int = 0
     throttles: int = 0
     duration_ms: int = 0
@@ -76,10 +97,13 @@ class SweepReport:
             "seen": self.seen,
             "described": self.described,
             "transitions": len(self.recorded),
+            "alerts_queued": self.alerts_queued,
             "lost_races": self.lost_races,
             "complete": self.complete,
             "stopped_early": self.stopped_early,
+            "read_problems": len(self.problems),
             "problems": self.problems[:20],
+            "unknown_statuses": sorted(self.unknown_statuses),
             "aws_calls": self.aws_calls,
             "throttles": self.throttles,
             "duration_ms": self.duration_ms,
@@ -95,6 +119,7 @@ def sweep(
     store: Store,
     *,
     retention_days: int,
+    policy: AlertPolicy = AlertPolicy(),  # noqa: B008 (frozen)
     now: datetime | None = None,
     out_of_time: Callable[[], bool] = never,
 ) -> SweepReport:
@@ -102,38 +127,47 @@ def sweep(
     report = SweepReport(service=source.service)
     moment = now or utcnow()
     known = store.load_service(source.service)
-    baseline_at = store.baseline_at(source.service)
-    report.baseline = baseline_at is None
+    meta = store.service_meta(source.service)
+    report.baseline = meta.baseline_at is None
 
-    listing = source.read_listing()
+    listing = source.read_listing(out_of_time)
     report.seen = len(listing.observations)
     report.complete = listing.complete
+    report.stopped_early = listing.out_of_time
     report.problems += listing.problems
 
     ready, skipped = _read_details(source, listing.observations, known, report, out_of_time)
+    skipped |= listing.unreadable
+    complete = report.complete and not report.stopped_early
     changes = detect_changes(
         ready,
         known,
         now=moment,
-        complete_listing=report.complete and not report.stopped_early,
+        complete_listing=complete,
         baseline=report.baseline,
         also_listed=skipped,
+        missing_before=meta.missing,
     )
-    if baseline_at is not None:
-        changes = silence_preexisting(changes, baseline_at)
-    _record(
-        store,
-        changes=changes,
-        observations=ready,
-        report=report,
-        retention_days=retention_days,
-        out_of_time=out_of_time,
-    )
-    if report.baseline and report.complete and not report.stopped_early:
+    if meta.baseline_at is not None:
+        changes = silence_preexisting(changes, meta.baseline_at)
+    recorder = _Recorder(store, report, policy, retention_days, set(meta.unknown_statuses))
+    recorder.record_all(changes, {o.resource_arn: o for o in ready}, out_of_time)
+
+    listed = {o.resource_arn for o in listing.observations} | skipped
+    if complete:
+        # Absent now: deleted if it was absent last time too (and the write went through), else on notice.
+        deleted = {t.new.resource_arn for t in report.recorded if t.new.phase is Phase.DELETED}
+        missing = frozenset(absent(known, listed) - deleted)
+    else:
+        missing = frozenset(meta.missing - listed)
+    updated = replace(meta, missing=missing, unknown_statuses=frozenset(recorder.announced))
+    if report.baseline and complete and not report.stopped_early:
         # The baseline ends with the first complete listing; what it could not read in detail is
         # silenced later by its own timestamps (silence_preexisting).
+        updated = replace(updated, baseline_at=moment)
+    if updated != meta:
         try:
-            store.mark_baseline_done(source.service, moment)
+            store.save_service_meta(source.service, updated)
         except AwsError as exc:
             report.problems.append(str(exc))
 
@@ -153,64 +187,94 @@ def _read_details(
     ready: list[Observation] = []
     skipped: set[str] = set()
     for index, observation in enumerate(observations):
+        previous = known.get(observation.resource_arn)
+        if not needs_detail(observation, previous, redescribe_failed=source.redescribe_failed):
+            ready.append(observation)
+            continue
         if out_of_time():
             report.stopped_early = True
             skipped.update(o.resource_arn for o in observations[index:])
             break
-        previous = known.get(observation.resource_arn)
-        if needs_detail(observation, previous, redescribe_failed=source.redescribe_failed):
+        try:
+            observation = source.describe(observation)  # noqa: PLW2901 (the detailed view replaces it)
+            report.described += 1
+        except NotFoundError:
+            # Listed a moment ago, gone now (a project being deleted): the next listing says so.
+            skipped.add(observation.resource_arn)
+            continue
+        except AwsError as exc:
+            report.problems.append(str(exc))
+            skipped.add(observation.resource_arn)
+            continue
+        # Samples only for a completion that added error entries: what the warning alert shows.
+        errors_before = previous.error_entries() if previous else 0
+        if (
+            is_change(observation, previous)
+            and source.wants_error_samples(observation)
+            and error_entries(observation.details) > errors_before
+        ):
             try:
-                observation = source.describe(observation)  # noqa: PLW2901 (the detailed view replaces it)
-                report.described += 1
-            except NotFoundError:
-                # Listed a moment ago, gone now (a project being deleted): the next listing says so.
-                skipped.add(observation.resource_arn)
-                continue
+                observation.details["error_entries"] = source.error_samples(observation)
             except AwsError as exc:
                 report.problems.append(str(exc))
-                skipped.add(observation.resource_arn)
-                continue
-            # Samples only for a completion that added error entries: what the warning alert shows.
-            errors_before = previous.error_entries() if previous else 0
-            if (
-                is_change(observation, previous)
-                and source.wants_error_samples(observation)
-                and error_entries(observation.details) > errors_before
-            ):
-                try:
-                    samples = source.error_samples(observation)
-                    observation.details["error_entries"] = samples
-                except AwsError as exc:
-                    report.problems.append(str(exc))
         ready.append(observation)
     return ready, skipped
 
 
-def _record(
-    store: Store,
-    *,
-    changes: list[Transition],
-    observations: list[Observation],
-    report: SweepReport,
-    retention_days: int,
-    out_of_time: Callable[[], bool],
-) -> None:
-    by_arn = {o.resource_arn: o for o in observations}
-    for change in changes:
-        if out_of_time():
-            report.stopped_early = True
-            return
-        try:
-            if store.record(change, retention_days=retention_days):
-                report.recorded.append(change)
-                continue
-            # Another sweep wrote this resource since we read it: diff again against what it wrote.
-            report.lost_races += 1
-            retry = _rediff(store, change, by_arn.get(change.new.resource_arn))
-            if retry is not None and store.record(retry, retention_days=retention_days):
-                report.recorded.append(retry)
-        except AwsError as exc:
-            report.problems.append(str(exc))
+class _Recorder:
+    """Writes each transition with the alert the policy wants for it, in one transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        report: SweepReport,
+        policy: AlertPolicy,
+        retention_days: int,
+        announced: set[str],
+    ) -> None:
+        self.store = store
+        self.report = report
+        self.policy = policy
+        self.retention_days = retention_days
+        # Unknown statuses already surfaced (by earlier sweeps, or by this one).
+        self.announced = announced
+
+    def record_all(
+        self,
+        changes: list[Transition],
+        observations: dict[str, Observation],
+        out_of_time: Callable[[], bool],
+    ) -> None:
+        for change in changes:
+            if out_of_time():
+                self.report.stopped_early = True
+                return
+            try:
+                if self._record(change):
+                    continue
+                # Another sweep wrote this resource since we read it: diff again against what it wrote.
+                self.report.lost_races += 1
+                retry = _rediff(self.store, change, observations.get(change.new.resource_arn))
+                if retry is not None:
+                    self._record(retry)
+            except AwsError as exc:
+                self.report.problems.append(str(exc))
+
+    def _record(self, transition: Transition) -> bool:
+        status = transition.new.status
+        unknown = transition.new.phase is Phase.UNKNOWN
+        novel = unknown and status not in self.announced
+        alert = decide(transition, self.policy, novel_status=novel)
+        outbox = [outbox_message(alert)] if alert else []
+        if not self.store.record(transition, retention_days=self.retention_days, outbox=outbox):
+            return False
+        self.report.recorded.append(transition)
+        self.report.alerts_queued += len(outbox)
+        if unknown:
+            self.report.unknown_statuses.add(status)
+            if not transition.baseline:
+                self.announced.add(status)
+        return True
 
 
 def _rediff(store: Store, change: Transition, observation: Observation | None) -> Transition | None:
@@ -222,5 +286,6 @@ def _rediff(store: Store, change: Transition, observation: Observation | None) -
         now=change.detected_at,
         complete_listing=observation is None,
         baseline=change.baseline,
+        missing_before={change.new.resource_arn},
     )
     return redone[0] if redone else None

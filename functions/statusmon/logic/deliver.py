@@ -1,0 +1,133 @@
+"""Delivery from the outbox: each pending message published, then confirmed, by one deliverer.
+
+The sweep records an alert in the table's outbox in the same transaction as its transition; a
+delivery claims it (a lease in the table, so two deliverers never publish it at once), publishes it,
+and deletes it. Whatever fails leaves it pending: a publish that failed is released at once for the
+next try; a deliverer that died holding it loses its claim when the lease ends. The notify Lambda
+delivers each new message as the stream brings it; the redrive Lambda, ``statusmon sweep`` and
+``statusmon redrive`` deliver everything still pending, so no outage, stream failure or crash
+loses an alert.
+
+The one remaining duplicate: a deliverer stopped after SNS accepted the message and before the
+table confirmed it (or a Publish whose answer was lost) leaves it pending, and it goes out again
+once the lease has passed. Subscribers can drop it by ``transition_id``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from statusmon.adapters.errors import AwsError
+from statusmon.domain.model import OutboxMessage
+from statusmon.logic.alerts import SNS_CHANNEL
+
+# Longer than a publish can take with its retries (SNS client: 5 s connect, 10 s read, 3 attempts).
+LEASE_SECONDS = 120.0
+
+SENT = "sent"
+SKIPPED = "skipped"  # confirmed already, or another deliverer holds it now
+FAILED = "failed"
+
+
+class Outbox(Protocol):
+    def pending(self, channel: str, *, limit: int | None = None) -> list[OutboxMessage]: ...
+    def claim(self, message: OutboxMessage, *, owner: str, now: float, lease_seconds: float) -> bool: ...
+    def confirm(self, message: OutboxMessage, *, owner: str) -> bool: ...
+    def release(self, message: OutboxMessage, *, owner: str, error: str) -> None: ...
+
+
+Publisher = Callable[[OutboxMessage], str]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message: OutboxMessage
+    outcome: str  # SENT | SKIPPED | FAILED
+    message_id: str | None = None
+    error: str | None = None
+    # False: published, but the table could not record it, so it may be published again.
+    confirmed: bool = True
+
+
+@dataclass
+class DeliveryReport:
+    deliveries: list[Delivery] = field(default_factory=list)
+    stopped_early: bool = False
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for d in self.deliveries if d.outcome == outcome)
+
+    @property
+    def failures(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.outcome == FAILED]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "sent": self.count(SENT),
+            "skipped": self.count(SKIPPED),
+            "failed": self.count(FAILED),
+            "unconfirmed": sum(1 for d in self.deliveries if d.outcome == SENT and not d.confirmed),
+            "stopped_early": self.stopped_early,
+            "errors": [d.error for d in self.deliveries if d.error][:20],
+        }
+
+
+def new_owner() -> str:
+    return uuid.uuid4().hex
+
+
+def deliver(
+    message: OutboxMessage,
+    outbox: Outbox,
+    publish: Publisher,
+    *,
+    owner: str,
+    now: float,
+    lease_seconds: float = LEASE_SECONDS,
+) -> Delivery:
+    try:
+        if not outbox.claim(message, owner=owner, now=now, lease_seconds=lease_seconds):
+            return Delivery(message, SKIPPED)
+    except AwsError as exc:
+        return Delivery(message, FAILED, error=str(exc))
+    try:
+        message_id = publish(message)
+    except AwsError as exc:
+        with contextlib.suppress(AwsError):  # if the release fails too, the lease ends on its own
+            outbox.release(message, owner=owner, error=str(exc))
+        return Delivery(message, FAILED, error=str(exc))
+    try:
+        confirmed = outbox.confirm(message, owner=owner)
+    except AwsError as exc:
+        return Delivery(message, SENT, message_id, error=str(exc), confirmed=False)
+    return Delivery(message, SENT, message_id, confirmed=confirmed)
+
+
+def never() -> bool:
+    return False
+
+
+def deliver_pending(
+    outbox: Outbox,
+    publish: Publisher,
+    *,
+    clock: Callable[[], float] = time.time,
+    lease_seconds: float = LEASE_SECONDS,
+    out_of_time: Callable[[], bool] = never,
+) -> DeliveryReport:
+    """Everything pending, oldest first; raises :class:`AwsError` only if the outbox cannot be read."""
+    report = DeliveryReport()
+    owner = new_owner()
+    for message in outbox.pending(SNS_CHANNEL):
+        if out_of_time():
+            report.stopped_early = True
+            break
+        report.deliveries.append(
+            deliver(message, outbox, publish, owner=owner, now=clock(), lease_seconds=lease_seconds)
+        )
+    return report

@@ -1,0 +1,260 @@
+"""Who may do what: each role's grants exactly, and the topic and key policies CloudWatch alarms rely on."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from infra.function import AccountArn, StatusmonFunction
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK
+from tests.infra.conftest import Synth
+
+NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
+REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
+POLL_REKOGNITION = "statusmon.handlers.poll_rekognition.handler"
+POLL_PERSONALIZE = "statusmon.handlers.poll_personalize.handler"
+
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NO_CONDITION = ""
+OUTBOX_ONLY = json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OUTBOX_PK]}})
+# What only a scan or a batch could do: read or rewrite the table wholesale.
+FORBIDDEN_TABLE_ACTIONS = {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem"}
+
+
+def account_arn(service: str, resource: str) -> str:
+    return f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"
+
+
+def render(value: Any, names: dict[str, str]) -> Any:
+    """A template value as readable text: ``Table.Arn``, ``${AWS::Region}``; dicts and lists recursively."""
+    if isinstance(value, list):
+        return [render(v, names) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            ref = value["Ref"]
+            return "${" + ref + "}" if ref.startswith("AWS::") else names.get(ref, ref)
+        if set(value) == {"Fn::GetAtt"}:
+            logical_id, attribute = value["Fn::GetAtt"]
+            return f"{names.get(logical_id, logical_id)}.{attribute}"
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            return separator.join(render(part, names) for part in parts)
+        return {key: render(v, names) for key, v in value.items()}
+    return value
+
+
+def names_for(synth: Synth, function: dict[str, Any] | None = None) -> dict[str, str]:
+    """Readable names of the stack's one table, topic, key and queue (and a function's own log group)."""
+    names = {}
+    for resource_type, name in (
+        ("AWS::DynamoDB::Table", "Table"),
+        ("AWS::SNS::Topic", "Topic"),
+        ("AWS::KMS::Key", "TopicKey"),
+        ("AWS::SQS::Queue", "Dlq"),
+    ):
+        (logical_id,) = synth.resources(resource_type)
+        names[logical_id] = name
+    if function is not None:
+        names[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]] = "OwnLogGroup"
+    return names
+
+
+def functions_by_handler(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {fn["Properties"]["Handler"]: fn for fn in synth.resources("AWS::Lambda::Function").values()}
+
+
+def grants(synth: Synth, function: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    """(resource, condition) -> actions, over every policy of the function's role (all Allow)."""
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = synth.json["Resources"][role_id]["Properties"]
+    assert not role.get("ManagedPolicyArns"), "roles carry no managed policies"
+    assert not role.get("Policies"), "roles carry no inline policies besides their default policy"
+    names = names_for(synth, function)
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"]
+            resources = statement["Resource"]
+            condition = statement.get("Condition")
+            condition_text = json.dumps(render(condition, names)) if condition else NO_CONDITION
+            for resource in resources if isinstance(resources, list) else [resources]:
+                key = (render(resource, names), condition_text)
+                found[key] |= {actions} if isinstance(actions, str) else set(actions)
+    return dict(found)
+
+
+TABLE = ("Table.Arn", NO_CONDITION)
+BY_SERVICE = (f"Table.Arn/index/{BY_SERVICE_INDEX.name}", NO_CONDITION)
+OWN_LOGS = {("OwnLogGroup.Arn", NO_CONDITION): LOG_ACTIONS}
+DELIVERY = {
+    ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    ("Topic", NO_CONDITION): {"sns:Publish"},
+    ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"},
+}
+POLL_TABLE = {TABLE: {"dynamodb:GetItem", "dynamodb:PutItem"}, BY_SERVICE: {"dynamodb:Query"}}
+EXPECTED_GRANTS = {
+    POLL_REKOGNITION: {
+        **OWN_LOGS,
+        ("*", NO_CONDITION): XRAY_ACTIONS | {"rekognition:DescribeProjects"},
+        (account_arn("rekognition", "project/*/dataset/*/*"), NO_CONDITION): {
+            "rekognition:DescribeDataset",
+            "rekognition:ListDatasetEntries",
+        },
+        **POLL_TABLE,
+    },
+    POLL_PERSONALIZE: {
+        **OWN_LOGS,
+        ("*", NO_CONDITION): XRAY_ACTIONS | {"personalize:ListDatasetImportJobs", "personalize:ListDatasets"},
+        (account_arn("personalize", "dataset-import-job/*"), NO_CONDITION): {
+            "personalize:DescribeDatasetImportJob"
+        },
+        **POLL_TABLE,
+    },
+    NOTIFY_HANDLER: {
+        **OWN_LOGS,
+        # ListStreams is the DynamoDB event source's; IAM grants it on "*" only.
+        ("*", NO_CONDITION): XRAY_ACTIONS | {"dynamodb:ListStreams"},
+        ("Table.StreamArn", NO_CONDITION): {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        },
+        ("Dlq.Arn", NO_CONDITION): {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+        **DELIVERY,
+    },
+    REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **DELIVERY},
+}
+
+
+@pytest.mark.parametrize("handler", sorted(EXPECTED_GRANTS))
+def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(synth: Synth, handler: str) -> None:
+    # Given one function of the stack
+    function = functions_by_handler(synth)[handler]
+    # When we collect what its role allows, by resource and condition
+    found = grants(synth, function)
+    # Then it is exactly what its code calls: nothing more, nothing on a wider resource
+    assert found == EXPECTED_GRANTS[handler]
+
+
+def test_every_function_has_its_expected_grants(synth: Synth) -> None:
+    # Given the functions of the shipped configuration
+    # Then each one is covered by the exact-grant test above (a new function needs its own entry)
+    assert set(functions_by_handler(synth)) == set(EXPECTED_GRANTS)
+
+
+def test_poll_functions_touch_only_the_table_and_its_by_service_index(synth: Synth) -> None:
+    # Given each poll function's DynamoDB grants
+    for handler in (POLL_REKOGNITION, POLL_PERSONALIZE):
+        dynamo = {
+            key: actions
+            for key, actions in grants(synth, functions_by_handler(synth)[handler]).items()
+            if any(a.startswith("dynamodb:") for a in actions)
+        }
+        # Then they read and write single items of the table and query by_service, nothing else
+        assert dynamo == POLL_TABLE, handler
+
+
+def test_deliverers_touch_outbox_items_only(synth: Synth) -> None:
+    # Given the notifier and the redrive
+    for handler in (NOTIFY_HANDLER, REDRIVE_HANDLER):
+        found = grants(synth, functions_by_handler(synth)[handler])
+        # When we keep their grants on the table's items (not its stream)
+        on_items = {key: actions for key, actions in found.items() if key[0] == "Table.Arn"}
+        # Then every one is conditioned on the partition key OUTBOX
+        assert on_items == {
+            ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+        }, handler
+
+
+def test_no_role_can_scan_batch_or_use_a_wildcard_action(synth: Synth) -> None:
+    # Given every policy of the stack
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = {actions} if isinstance(actions, str) else set(actions)
+            # Then no statement scans or batches, and none names actions by wildcard
+            assert not actions & FORBIDDEN_TABLE_ACTIONS, statement
+            assert not any("*" in action for action in actions), statement
+
+
+def _cloudwatch_alarms_condition() -> dict[str, Any]:
+    return {
+        "StringEquals": {"aws:SourceAccount": "${AWS::AccountId}"},
+        "ArnLike": {"aws:SourceArn": account_arn("cloudwatch", "alarm:*")},
+    }
+
+
+def test_topic_policy_lets_this_accounts_alarms_publish_and_denies_publishing_without_tls(
+    synth: Synth,
+) -> None:
+    # Given the alert topic's policy (enforce_ssl replaces the SNS default policy with it)
+    (topic_id,) = synth.resources("AWS::SNS::Topic")
+    (policy,) = synth.resources("AWS::SNS::TopicPolicy").values()
+    assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
+    names = names_for(synth)
+    statements = {s["Effect"]: render(s, names) for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    # Then it has exactly two statements: the TLS Deny for everyone
+    assert set(statements) == {"Deny", "Allow"}
+    deny = statements["Deny"]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "sns:Publish"
+    assert deny["Resource"] == "Topic"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # And an Allow for CloudWatch to publish, for this account's alarms only
+    allow = statements["Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == "Topic"
+    assert allow["Condition"] == _cloudwatch_alarms_condition()
+
+
+def test_topic_key_lets_this_accounts_alarms_encrypt_and_nothing_else_outside_the_account(
+    synth: Synth,
+) -> None:
+    # Given the topic's key policy
+    key = synth.only("AWS::KMS::Key")["Properties"]
+    statements = render(key["KeyPolicy"]["Statement"], names_for(synth))
+    # Then the account administers it (the CDK default), and CloudWatch may use it for this
+    # account's alarms only, to encrypt what it publishes
+    principals = [s["Principal"] for s in statements]
+    assert principals == [
+        {"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"},
+        {"Service": "cloudwatch.amazonaws.com"},
+    ]
+    cloudwatch = statements[1]
+    assert cloudwatch["Effect"] == "Allow"
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Resource"] == "*"
+    assert cloudwatch["Condition"] == _cloudwatch_alarms_condition()
+
+
+def test_a_wildcard_resource_cannot_be_allowed_without_its_acknowledgement() -> None:
+    # Given a statusmon function
+    stack = cdk.Stack(cdk.App())
+    fn = StatusmonFunction(
+        stack,
+        "Fn",
+        code=lambda_.Code.from_inline("def handler(event, context): return {}"),
+        handler="index.handler",
+        description="test",
+        environment={},
+        timeout=cdk.Duration.seconds(3),
+        log_retention=logs.RetentionDays.ONE_DAY,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    # When a grant on "*" or an ARN pattern goes through the plain allow
+    # Then it is refused: only allow_unscoped / allow_pattern add such a statement, with its reason
+    with pytest.raises(ValueError, match="allow_pattern or allow_unscoped"):
+        fn.allow(["rekognition:DescribeProjects"], ["*"])
+    with pytest.raises(ValueError, match="allow_pattern or allow_unscoped"):
+        fn.allow(["rekognition:DescribeDataset"], [AccountArn("rekognition", "project/*").arn])
