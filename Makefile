@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup demo test test-fast lint format synth deploy deploy-moto bench clean
+.PHONY: setup demo test test-fast soak lint format synth deploy deploy-moto bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -30,6 +30,11 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The fault suite's long profile: at least SWEEPS randomized sweeps; prints lost/duplicate/unexpected.
+SWEEPS ?= 1000
+soak: setup
+	$(BIN)/python -m tests.faults.soak --sweeps $(SWEEPS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -117,8 +117,13 @@ def check_endpoints(environ: Mapping[str, str]) -> None:
             continue
         if not value:
             continue
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            usable = parts.scheme in {"http", "https"} and bool(parts.hostname)
+            parts.port  # noqa: B018 (a port that is not a number raises here, as it would in botocore)
+        except ValueError:
+            usable = False
+        if not usable:
             raise SettingsError(
                 f"{name}={value!r} is not an endpoint URL: expected http(s)://HOST[:PORT], "
                 "for example http://127.0.0.1:5000"

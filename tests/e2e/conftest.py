@@ -50,6 +50,16 @@ def run_statusmon(*args: str, env: dict[str, str], timeout: float = 120) -> Resu
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+def one_line_error(result: Result) -> str:
+    """The one line a command that cannot run prints: non-zero exit, no traceback."""
+    assert result.code != 0
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("statusmon: error: ")
+    return lines[0]
+
+
 @pytest.fixture
 def cli_env(moto_url: str) -> dict[str, str]:
     return base_env(moto_url)

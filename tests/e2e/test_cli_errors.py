@@ -1,28 +1,19 @@
 import pytest
 
-from tests.e2e.conftest import run_statusmon
-
-
-def _one_line_error(result) -> str:
-    assert result.code != 0
-    assert "Traceback" not in result.err
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("statusmon: error: ")
-    return lines[0]
+from tests.e2e.conftest import one_line_error, run_statusmon
 
 
 def test_missing_table_setting(cli_env: dict[str, str]) -> None:
-    assert "STATUSMON_TABLE_NAME is not set" in _one_line_error(run_statusmon("status", env=cli_env))
+    assert "STATUSMON_TABLE_NAME is not set" in one_line_error(run_statusmon("status", env=cli_env))
 
 
 def test_missing_table(cli_env: dict[str, str]) -> None:
-    line = _one_line_error(run_statusmon("status", env={**cli_env, "STATUSMON_TABLE_NAME": "nope"}))
+    line = one_line_error(run_statusmon("status", env={**cli_env, "STATUSMON_TABLE_NAME": "nope"}))
     assert "table 'nope' not found" in line
 
 
 def test_malformed_arn(cli_env: dict[str, str]) -> None:
-    line = _one_line_error(
+    line = one_line_error(
         run_statusmon("history", "arn:aws:s3:::bucket", env={**cli_env, "STATUSMON_TABLE_NAME": "t"})
     )
     assert "malformed ARN" in line
@@ -30,7 +21,7 @@ def test_malformed_arn(cli_env: dict[str, str]) -> None:
 
 def test_broken_setting(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "STATUSMON_TABLE_NAME": "t", "STATUSMON_HISTORY_RETENTION_DAYS": "forever"}
-    assert "STATUSMON_HISTORY_RETENTION_DAYS" in _one_line_error(run_statusmon("status", env=env))
+    assert "STATUSMON_HISTORY_RETENTION_DAYS" in one_line_error(run_statusmon("status", env=env))
 
 
 @pytest.mark.parametrize(
@@ -49,7 +40,7 @@ def test_missing_region_or_credentials(cli_env: dict[str, str], tmp_path, drop, 
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
         AWS_EC2_METADATA_DISABLED="true",
     )
-    assert expected in _one_line_error(run_statusmon("status", env=env))
+    assert expected in one_line_error(run_statusmon("status", env=env))
 
 
 def test_unreachable_endpoint(cli_env: dict[str, str]) -> None:
@@ -59,11 +50,11 @@ def test_unreachable_endpoint(cli_env: dict[str, str]) -> None:
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         "AWS_MAX_ATTEMPTS": "1",
     }
-    assert "cannot reach" in _one_line_error(run_statusmon("status", env=env))
+    assert "cannot reach" in one_line_error(run_statusmon("status", env=env))
 
 
 def test_sweep_that_cannot_run_says_why(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "STATUSMON_TABLE_NAME": "t"}
-    assert "STATUSMON_TOPIC_ARN is not set" in _one_line_error(run_statusmon("sweep", env=env))
+    assert "STATUSMON_TOPIC_ARN is not set" in one_line_error(run_statusmon("sweep", env=env))
     env["STATUSMON_TOPIC_ARN"] = "arn:aws:sns:us-east-1:123456789012:alerts"
-    assert "table 't' not found" in _one_line_error(run_statusmon("sweep", env=env))
+    assert "table 't' not found" in one_line_error(run_statusmon("sweep", env=env))

@@ -194,3 +194,17 @@ def test_local_setup_refuses_a_table_that_is_not_a_statusmon_table(aws_endpoint:
         assert ttl["TimeToLiveStatus"] == "DISABLED"
     finally:
         client.delete_table(TableName=name)
+
+
+def test_bookkeeping_read_before_another_sweep_wrote_it_does_not_overwrite_it(store: StatusStore) -> None:
+    # Given two overlapping sweeps that read the same (empty) bookkeeping
+    first = store.service_meta(Service.PERSONALIZE)
+    second = store.service_meta(Service.PERSONALIZE)
+    # When the later one writes first, then the older one tries
+    assert store.save_service_meta(Service.PERSONALIZE, replace(second, missing=frozenset({"b"})))
+    assert not store.save_service_meta(Service.PERSONALIZE, replace(first, missing=frozenset({"a"})))
+    # Then what the later one wrote stands, and a fresh read can write again
+    current = store.service_meta(Service.PERSONALIZE)
+    assert current.missing == {"b"}
+    assert store.save_service_meta(Service.PERSONALIZE, replace(current, unknown_statuses=frozenset({"X"})))
+    assert store.service_meta(Service.PERSONALIZE).unknown_statuses == {"X"}

@@ -67,8 +67,11 @@ class FakeStore:
     def service_meta(self, service: Service) -> ServiceMeta:
         return self.metas.get(service, ServiceMeta())
 
-    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None:
-        self.metas[service] = meta
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool:
+        if self.service_meta(service).version != meta.version:
+            return False
+        self.metas[service] = replace(meta, version=meta.version + 1)
+        return True
 
     def load_service(self, service: Service) -> dict[str, ResourceState]:
         return {arn: s for arn, s in self.states.items() if s.service is service}

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DeleteError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -97,6 +97,9 @@ class ServiceItem(Model):
     baseline_at = UTCDateTimeAttribute(null=True)
     missing = UnicodeSetAttribute(null=True)
     unknown_statuses = UnicodeSetAttribute(null=True)
+    # Two sweeps of a service may overlap (the CLI and the Lambda): the one that read older
+    # bookkeeping must not overwrite what the other wrote.
+    version = VersionAttribute()
 
 
 class OutboxItem(Model):
@@ -301,11 +304,13 @@ class StatusStore:
             baseline_at=item.baseline_at,
             missing=frozenset(item.missing or ()),
             unknown_statuses=frozenset(item.unknown_statuses or ()),
+            version=int(item.version or 0),
         )
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None:
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool:
+        """Write the bookkeeping read at ``meta.version``; False if another sweep wrote it since."""
         item = ServiceItem(
             f"{schema.SERVICE_PK_PREFIX}{service.value}",
             schema.SERVICE_SK,
@@ -313,8 +318,16 @@ class StatusStore:
             missing=set(meta.missing) or None,
             unknown_statuses=set(meta.unknown_statuses) or None,
         )
+        if meta.version:
+            item.version = meta.version
         with self._errors("writing service bookkeeping"):
-            item.save()
+            try:
+                item.save()
+            except PutError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
 
     def record(
         self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()

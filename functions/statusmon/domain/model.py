@@ -172,6 +172,8 @@ class ServiceMeta:
     missing: frozenset[str] = frozenset()
     # Status strings outside the vocabulary that were already surfaced (alerted once each).
     unknown_statuses: frozenset[str] = frozenset()
+    # Optimistic-concurrency version of the bookkeeping as read (0: never written).
+    version: int = 0
 
 
 @dataclass(frozen=True)

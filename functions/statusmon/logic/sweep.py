@@ -61,7 +61,7 @@ class Source(Protocol):
 class Store(Protocol):
     def load_service(self, service: Service) -> dict[str, ResourceState]: ...
     def service_meta(self, service: Service) -> ServiceMeta: ...
-    def save_service_meta(self, service: Service, meta: ServiceMeta) -> None: ...
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool: ...
     def get(self, arn: str) -> ResourceState | None: ...
     def record(
         self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
@@ -167,6 +167,7 @@ def sweep(
         updated = replace(updated, baseline_at=moment)
     if updated != meta:
         try:
+            # False: an overlapping sweep wrote newer bookkeeping; it stands (this one's is older).
             store.save_service_meta(source.service, updated)
         except AwsError as exc:
             report.problems.append(str(exc))

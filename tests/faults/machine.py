@@ -1,0 +1,540 @@
+"""The property-based fault suite: random changes and faults, statusmon's invariants after every step.
+
+Hypothesis drives a state machine (``RuleBasedStateMachine``) over the world of ``world.py``: the
+services change (resources appear, change, fail, fail again, vanish), faults come and go (every
+kind of bad answer, DynamoDB errors and lost answers, SNS outages and lost answers), and statusmon
+sweeps (with deadlines, killed part way, overlapping another sweep) and delivers (killed between
+publish and confirm). The real sweep, store (PynamoDB on moto server) and delivery code run.
+
+After every step:
+* nothing is alerted that is not a recorded, non-baseline transition into a state the service really
+  had (failures, or a status statusmon did not know), and only after the baseline;
+* no failure is alerted twice, except right after a publish whose success statusmon could not see
+  (a lost Publish answer, or a deliverer killed before its confirm): those are counted apart;
+  (a lost Publish answer, a deliverer killed before its confirm, a confirm the table refused);
+* no sweep makes a call to a service after its deadline said stop;
+* a resource the services still have is counted missing only after a listing that looked whole left
+  it out, and DELETED only after two such listings (or overlapping sweeps, see below).
+At every settle point (faults cleared, two clean sweeps, a delivery past every lease):
+* the table equals the services (deleted resources are DELETED);
+* every failure transition in the table's history, and every failure the services hold since the
+  baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0).
+
+Known and allowed: a listing by a sweep that overlaps an older one of the same service does not
+clear what the older one writes about missing resources (the bookkeeping write is conditional on
+its version, but a sweep that changed nothing writes nothing), so under overlap one whole-looking
+listing that leaves a resource out can be enough to delete it.
+
+Every guard was checked by breaking it (confirm before publish, no claim, no pre-baseline silence,
+repeated failures ignored, outbox outside the transaction, no answer checks, one-listing deletion,
+no silent return, no deadline or loop check while paging): each made the long profile fail.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from statusmon.adapters.errors import AwsError
+from statusmon.adapters.personalize import PersonalizeSource
+from statusmon.adapters.rekognition import RekognitionSource
+from statusmon.adapters.store import StatusStore
+from statusmon.domain.model import OutboxMessage, ServiceMeta, Transition
+from statusmon.domain.vocabulary import DELETED, Phase, Service, phase
+from statusmon.logic.deliver import LEASE_SECONDS, deliver_pending
+from statusmon.logic.sweep import sweep
+from tests.faults.world import SERVICE_FAULTS, STATUSES, DynamoFaults, Episode, Killed, Services, Subscriber
+
+START = 1_764_000_000.0
+KINDS = ["in_flight", "complete", "failed", "failed", "failed", "unknown"]
+
+ServiceFaults = tuple[float, frozenset[str]]
+DynamoRates = tuple[float, float]
+NO_SERVICE_FAULTS: ServiceFaults = (0.0, frozenset())
+SERVICE_FAULT_DRAWS = st.one_of(
+    st.just(NO_SERVICE_FAULTS),
+    st.tuples(
+        st.sampled_from([0.2, 0.5, 1.0]),
+        st.frozensets(st.sampled_from(SERVICE_FAULTS), min_size=1, max_size=3),
+    ),
+)
+SnsRates = tuple[float, float, float]  # down, answer lost, deliverer killed after publishing
+SNS_FAULT_DRAWS = st.sampled_from(
+    [
+        (0.0, 0.0, 0.0),
+        (0.0, 0.0, 0.0),
+        (1.0, 0.0, 0.0),
+        (0.5, 0.0, 0.0),
+        (0.3, 0.2, 0.2),
+        (0.0, 0.5, 0.0),
+        (0.0, 0.0, 0.5),
+    ]
+)
+DYNAMO_FAULT_DRAWS = st.sampled_from([(0.0, 0.0), (0.0, 0.0), (0.1, 0.0), (0.0, 0.1), (0.2, 0.2)])
+
+
+@dataclass
+class Tally:
+    """Counts across every run of the machine (what `make soak` prints)."""
+
+    examples: int = 0
+    steps: int = 0
+    sweeps: int = 0
+    killed_sweeps: int = 0
+    sweeps_not_run: int = 0
+    clean_sweeps: int = 0
+    transitions: int = 0
+    overlapping_sweeps: int = 0
+    deliveries: int = 0
+    settles: int = 0
+    overlapping_deliveries: int = 0
+    publish_refused: int = 0
+    failures_required: int = 0
+    failure_transitions: int = 0
+    alerts: int = 0
+    lost: int = 0
+    duplicate: int = 0
+    unexpected: int = 0
+    mismatch: int = 0
+    deadline: int = 0
+    repeats_after_unseen_publish: int = 0
+    unknown_status_warnings: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+
+
+TALLY = Tally()
+
+
+class _Proxy:
+    """The real store, with a kill or another sweep slipped in before its n-th write."""
+
+    def __init__(self, store: StatusStore, *, kill_at: int | None, before_first_write: Any = None) -> None:
+        self._store = store
+        self._kill_at = kill_at
+        self._writes = 0
+        self._before_first_write = before_first_write
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def _write(self) -> None:
+        self._writes += 1
+        if self._writes == 1 and self._before_first_write is not None:
+            hook, self._before_first_write = self._before_first_write, None
+            hook()
+        if self._kill_at is not None and self._writes >= self._kill_at:
+            raise Killed
+
+    def record(
+        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+    ) -> bool:
+        self._write()
+        return self._store.record(transition, retention_days=retention_days, outbox=outbox)
+
+    def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool:
+        self._write()
+        return self._store.save_service_meta(service, meta)
+
+
+def _ts(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+class StatusmonMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        TALLY.examples += 1
+        self.store = StatusStore(f"faults-{uuid.uuid4().hex[:10]}")
+        self.store.ensure_table()
+        self.clock = START
+        self.rng = random.Random(0)
+        self.services = Services(self.rng)
+        self.dynamo = DynamoFaults(self.rng)
+        self.subscriber = Subscriber(self.rng)
+        self.alerted: dict[str, Episode | None] = {}  # transition id -> the episode it is about
+        self.required: set[Episode] = set()
+        self.steps_since_settle = 0
+        self.recorded_failures: set[str] = set()
+
+    def teardown(self) -> None:
+        self.record_tally()
+        boto3.client("dynamodb").delete_table(TableName=self.store.table_name)
+
+    @contextmanager
+    def _no_dynamo_faults(self) -> Iterator[None]:
+        """The invariants read the table as it is: no injected DynamoDB faults while they look."""
+        rates = self.dynamo.rate, self.dynamo.lost_answer_rate
+        self.dynamo.rate = self.dynamo.lost_answer_rate = 0.0
+        try:
+            yield
+        finally:
+            self.dynamo.rate, self.dynamo.lost_answer_rate = rates
+
+    @staticmethod
+    def _violation(kind: str, message: str) -> None:
+        setattr(TALLY, kind, getattr(TALLY, kind) + 1)
+        raise AssertionError(f"{kind}: {message}")
+
+    def _tick(self, seconds: float = 1.0) -> float:
+        self.clock += seconds
+        return self.clock
+
+    # -- the services change -------------------------------------------------------------------------
+
+    @initialize(
+        seed=st.integers(0, 2**32 - 1),
+        population=st.lists(
+            st.tuples(st.sampled_from(["rekognition", "personalize"]), st.sampled_from(KINDS)), max_size=8
+        ),
+        baseline_first=st.booleans(),
+    )
+    def start(self, seed: int, population: list[tuple[str, str]], baseline_first: bool) -> None:
+        """An account with resources (some failed before statusmon came), maybe baselined at once."""
+        self.rng.seed(seed)
+        self.dynamo.attach()
+        for service, kind in population:
+            self._create(service, kind, self.rng.randrange(3))
+        if baseline_first:
+            for service in Service:
+                self._sweep(service, budget=None)
+
+    def _create(self, service: str, kind: str, reason: int) -> None:
+        status = self.rng.choice(STATUSES[service][kind])
+        self.services.create(service, status, f"reason {reason}" if kind == "failed" else None, self._tick())
+
+    @rule(
+        service=st.sampled_from(["rekognition", "personalize"]),
+        kind=st.sampled_from(KINDS),
+        reason=st.integers(0, 2),
+    )
+    def create(self, service: str, kind: str, reason: int) -> None:
+        self._create(service, kind, reason)
+
+    @precondition(lambda self: self.services.resources)
+    @rule(index=st.integers(0, 50), kind=st.sampled_from(KINDS), reason=st.integers(0, 2))
+    def change(self, index: int, kind: str, reason: int) -> None:
+        """A job or dataset moves on; "failed" again with the same reason is an update that failed again."""
+        arns = sorted(self.services.resources)
+        arn = arns[index % len(arns)]
+        service = self.services.resources[arn].service
+        status = self.rng.choice(STATUSES[service][kind])
+        self.services.change(arn, status, f"reason {reason}" if kind == "failed" else None, self._tick())
+
+    @precondition(lambda self: self.services.resources)
+    @rule(index=st.integers(0, 50))
+    def delete(self, index: int) -> None:
+        arns = sorted(self.services.resources)
+        self.services.delete(arns[index % len(arns)])
+        self._tick()
+
+    def _activity(self, changes: int) -> None:
+        """Jobs and datasets move on between two sweeps, failing often."""
+        for _ in range(changes):
+            kind = self.rng.choice(KINDS)
+            arns = sorted(self.services.resources)
+            draw = self.rng.random()
+            if not arns or draw < 0.25:
+                self._create(self.rng.choice(["rekognition", "personalize"]), kind, self.rng.randrange(3))
+            elif draw < 0.9:
+                self.change(self.rng.randrange(len(arns)), kind, self.rng.randrange(3))
+            else:
+                self.delete(self.rng.randrange(len(arns)))
+        self._tick(self.rng.choice([1, 30, 300]))
+
+    @precondition(lambda self: self.services.resources)
+    @rule(index=st.integers(0, 50), listings=st.sampled_from([1, 2, 2, 3]))
+    def glitch(self, index: int, listings: int) -> None:
+        """The service's listings leave a resource out for a while, without any sign (eventual
+        consistency): twice in a row is enough to look deleted; it must come back silently."""
+        # Failed ones first: a failure that looks deleted and comes back must not be alerted again.
+        failed = [r.arn for r in self.services.resources.values() if "FAILED" in r.status]
+        arns = sorted(failed or self.services.resources)
+        self.services.hidden[arns[index % len(arns)]] = listings
+
+    @rule(seconds=st.sampled_from([1, 30, 61, 121, 600]))
+    def time_passes(self, seconds: int) -> None:
+        self._tick(seconds)
+
+    # -- statusmon runs, meeting faults --------------------------------------------------------------
+
+    @contextmanager
+    def _faults(
+        self, service: ServiceFaults = NO_SERVICE_FAULTS, dynamo: DynamoRates = (0.0, 0.0)
+    ) -> Iterator[None]:
+        self.services.fault_rate, kinds = service
+        self.services.fault_kinds = tuple(sorted(kinds))
+        self.dynamo.rate, self.dynamo.lost_answer_rate = dynamo
+        TALLY.faults.update(f"service:{k}" for k in kinds if self.services.fault_rate)
+        TALLY.faults.update(["dynamodb:error"] * bool(dynamo[0]) + ["dynamodb:lost answer"] * bool(dynamo[1]))
+        try:
+            yield
+        finally:
+            self.services.fault_rate, self.services.fault_kinds = 0.0, ()
+            self.dynamo.rate = self.dynamo.lost_answer_rate = 0.0
+
+    def _sweep(
+        self, service: Service, *, budget: int | None, kill_at: int | None = None, hook: Any = None
+    ) -> None:
+        services = self.services
+        client = services.client(service.value)
+        source = (
+            RekognitionSource(client=client)
+            if service is Service.REKOGNITION
+            else PersonalizeSource(client=client)
+        )
+        outer = services.budget, services.sweep_calls  # an overlapping sweep runs inside another one
+        services.budget, services.sweep_calls = budget, 0
+
+        def out_of_time() -> bool:
+            return services.budget is not None and services.sweep_calls >= services.budget
+
+        TALLY.sweeps += 1
+        try:
+            report = sweep(
+                source,
+                _Proxy(self.store, kill_at=kill_at, before_first_write=hook),
+                retention_days=30,
+                now=datetime.fromtimestamp(self._tick(), UTC),
+                out_of_time=out_of_time,
+            )
+            TALLY.transitions += len(report.recorded)
+            TALLY.clean_sweeps += report.succeeded
+        except Killed:
+            TALLY.killed_sweeps += 1
+        except AwsError:
+            TALLY.sweeps_not_run += 1  # the table could not be read (a Lambda error; the next one runs)
+        finally:
+            services.budget, services.sweep_calls = outer
+
+    @rule(
+        service=st.sampled_from(list(Service)),
+        budget=st.sampled_from([None, None, 1, 3, 8, 40]),
+        kill_at=st.sampled_from([None, None, None, 1, 2, 4]),
+        overlap=st.booleans(),
+        faults=SERVICE_FAULT_DRAWS,
+        dynamo=DYNAMO_FAULT_DRAWS,
+        sns=SNS_FAULT_DRAWS,
+        activity=st.integers(0, 3),
+    )
+    def run_sweep(
+        self,
+        service: Service,
+        budget: int | None,
+        kill_at: int | None,
+        overlap: bool,
+        faults: ServiceFaults,
+        dynamo: DynamoRates,
+        sns: SnsRates,
+        activity: int,
+    ) -> None:
+        """Some changes in the account, then a scheduled sweep (a deadline, maybe killed part way, maybe
+        while another sweep runs), then the notifier on what it recorded, as the table's stream runs it."""
+        self._activity(activity)
+        hook = None
+        if overlap:
+            TALLY.overlapping_sweeps += 1
+
+            def hook() -> None:
+                self.services.overlapped = True
+                try:
+                    self._sweep(service, budget=None)
+                finally:
+                    self.services.overlapped = False
+
+        with self._faults(faults, dynamo):
+            self._sweep(service, budget=budget, kill_at=kill_at, hook=hook)
+        self.deliver(sns, dynamo, overlap=False)
+
+    @rule(sns=SNS_FAULT_DRAWS, dynamo=DYNAMO_FAULT_DRAWS, overlap=st.booleans())
+    def deliver(self, sns: SnsRates, dynamo: DynamoRates, overlap: bool) -> None:
+        """A delivery (the notifier or a redrive) with SNS down, losing answers, or the deliverer killed
+        after publishing; maybe while another deliverer runs (the redrive while the notifier publishes)."""
+        down, lost, killed = sns
+        self.subscriber.down_rate, self.subscriber.lost_answer_rate = down, lost
+        self.subscriber.kill_after_publish_rate = killed
+        if overlap:
+            TALLY.overlapping_deliveries += 1
+            self.subscriber.during_next_publish = self._deliver
+        try:
+            with self._faults(dynamo=dynamo):
+                self._deliver()
+        finally:
+            self.subscriber.down_rate = self.subscriber.lost_answer_rate = 0.0
+            self.subscriber.kill_after_publish_rate = 0.0
+            self.subscriber.during_next_publish = None
+
+    def _deliver(self) -> None:
+        TALLY.deliveries += 1
+        try:
+            report = deliver_pending(self.store, self.subscriber.publish, clock=lambda: self.clock)
+        except Killed:
+            return
+        except AwsError:
+            return  # the outbox could not be read; the next delivery tries again
+        for delivery in report.deliveries:
+            if delivery.message_id and not delivery.confirmed and delivery.error:
+                # Published, but the table could not record it: it may go out once more.
+                self.subscriber.unacknowledged[delivery.message.transition_id] += 1
+
+    @precondition(lambda self: self.steps_since_settle >= 6)
+    @rule()
+    def settle(self) -> None:
+        """No faults, two clean sweeps of each service, and a delivery after every lease ended."""
+        TALLY.settles += 1
+        self.steps_since_settle = 0
+        self.services.hidden.clear()
+        for _ in range(2):
+            for service in Service:
+                self._sweep(service, budget=None)
+        self._tick(LEASE_SECONDS + 1)
+        self._deliver()
+        if self.store.pending("sns"):
+            self._violation("lost", f"still pending after a clean delivery: {self.store.pending('sns')}")
+        self._check_table_equals_services()
+        self._require_current_failures()
+        self._check_alerts()
+        alerted = set(self.alerted.values())
+        for episode in sorted(self.required - alerted, key=str)[:1]:
+            self._violation("lost", f"{episode} was never alerted")
+        for transition_id in self._recorded_failures():
+            if transition_id not in self.subscriber.received:
+                self._violation("lost", f"the recorded failure {transition_id} was never alerted")
+
+    def _recorded_failures(self) -> list[str]:
+        """Every failure transition in the table's history (after the baseline): each must be alerted."""
+        recorded = []
+        for service in Service:
+            for state in self.store.states(service):
+                recorded += [
+                    t.transition_id
+                    for t in self.store.history(state.resource_arn)
+                    if t.new.phase is Phase.FAILED and not t.baseline
+                ]
+        self.recorded_failures.update(recorded)
+        return recorded
+
+    # -- invariants ----------------------------------------------------------------------------------
+
+    @invariant()
+    def nothing_past_the_deadline(self) -> None:
+        if self.services.calls_past_deadline:
+            self._violation("deadline", f"{self.services.calls_past_deadline} calls after the deadline")
+
+    @invariant()
+    def nothing_missing_that_was_listed(self) -> None:
+        """statusmon counts a resource as missing only after a listing that looked whole left it out."""
+        with self._no_dynamo_faults():
+            for service in Service:
+                for arn in self.store.service_meta(service).missing:
+                    if arn in self.services.resources and self.services.silently_dropped[arn] < 1:
+                        self._violation("mismatch", f"{arn} is counted missing but was listed")
+
+    @invariant()
+    def nothing_deleted_that_exists(self) -> None:
+        """DELETED in the table while the service has it: only after two whole-looking pages left it out."""
+        with self._no_dynamo_faults():
+            for service in Service:
+                for state in self.store.states(service):
+                    arn = state.resource_arn
+                    if (
+                        state.status == DELETED
+                        and arn in self.services.resources
+                        and self.services.silently_dropped[arn] < 2
+                    ):
+                        self._violation("mismatch", f"{arn} is DELETED in the table but exists")
+
+    @invariant()
+    def alerts_are_transitions_and_once(self) -> None:
+        TALLY.steps += 1
+        self.steps_since_settle += 1
+        with self._no_dynamo_faults():
+            self._check_alerts()
+
+    def _check_alerts(self) -> None:
+        for transition_id in self.subscriber.received:
+            if transition_id not in self.alerted:
+                self.alerted[transition_id] = self._episode_of(transition_id)
+        per_episode: Counter[Episode] = Counter()
+        for transition_id, times in self.subscriber.received.items():
+            episode = self.alerted[transition_id]
+            if times - 1 > self.subscriber.unacknowledged[transition_id]:
+                self._violation("duplicate", f"{transition_id} published {times} times")
+            if episode is not None:
+                per_episode[episode] += 1
+        for episode, times in per_episode.items():
+            if times > 1:
+                self._violation("duplicate", f"{episode} alerted by {times} transitions")
+
+    def _episode_of(self, transition_id: str) -> Episode | None:
+        """The service state an alert is about; fails the run if it is not one (an unexpected alert)."""
+        arn, version = transition_id.rsplit("#", 1)
+        found = [t for t in self.store.history(arn) if t.new.version == int(version)]
+        if not found:
+            self._violation("unexpected", f"{transition_id} was alerted but never recorded")
+        transition = found[0]
+        state = transition.new
+        if transition.baseline:
+            self._violation("unexpected", f"a baseline transition was alerted: {transition_id}")
+        kind = phase(state.service, state.status)
+        if kind not in {Phase.FAILED, Phase.UNKNOWN}:
+            self._violation("unexpected", f"{state.status} alerted ({transition_id})")
+        episode = Episode(arn, state.status, state.reason, _ts(state.updated_at) or -1.0)
+        if episode not in self.services.episodes:
+            self._violation("unexpected", f"{episode} never happened")
+        baseline_at = self.store.service_meta(state.service).baseline_at
+        if baseline_at is None or episode.updated_at <= baseline_at.timestamp():
+            self._violation("unexpected", f"{episode} is from before the baseline")
+        if kind is Phase.UNKNOWN:
+            return None  # a warning about the vocabulary, not a failure
+        return episode
+
+    def _check_table_equals_services(self) -> None:
+        for service in Service:
+            states = {s.resource_arn: s for s in self.store.states(service)}
+            live = {r.arn: r for r in self.services.of(service.value)}
+            for arn, resource in live.items():
+                recorded = states.get(arn)
+                if recorded is None or (recorded.status, recorded.reason) != (
+                    resource.status,
+                    resource.reason,
+                ):
+                    self._violation("mismatch", f"{arn}: service {resource.status}, table {recorded}")
+            for arn, state in states.items():
+                if arn not in live and state.status != DELETED:
+                    self._violation(
+                        "mismatch", f"{arn} is gone from the service, {state.status} in the table"
+                    )
+
+    def _require_current_failures(self) -> None:
+        for service in Service:
+            baseline_at = self.store.service_meta(service).baseline_at
+            assert baseline_at is not None, "two clean sweeps end the baseline"
+            for resource in self.services.of(service.value):
+                if (
+                    phase(service, resource.status) is Phase.FAILED
+                    and resource.updated_at > baseline_at.timestamp()
+                ):
+                    self.required.add(
+                        Episode(resource.arn, resource.status, resource.reason, resource.updated_at)
+                    )
+
+    def record_tally(self) -> None:
+        TALLY.failures_required += len(self.required)
+        TALLY.failure_transitions += len(self.recorded_failures)
+        TALLY.alerts += sum(self.subscriber.received.values())
+        TALLY.publish_refused += self.subscriber.refused
+        TALLY.repeats_after_unseen_publish += sum(  # the at-least-once window, counted apart
+            min(times - 1, self.subscriber.unacknowledged[tid])
+            for tid, times in self.subscriber.received.items()
+        )
+        TALLY.unknown_status_warnings += sum(1 for e in self.alerted.values() if e is None)
