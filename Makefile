@@ -56,6 +56,7 @@ deploy-moto: setup
 
 bench: setup
 	$(BIN)/python bench/sweep_bench.py
+	$(BIN)/python bench/delivery_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage

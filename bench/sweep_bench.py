@@ -15,25 +15,22 @@ in bulk, and for each size measures, through the real ``statusmon.logic.run.run_
 * one more quiet sweep after it, which must again write nothing.
 
 AWS calls are the emulator's own counts; DynamoDB calls are counted by operation with a botocore
-``before-call`` handler on the clients PynamoDB uses. The table and the command that produced it are
-written to ``docs/benchmarks.md``. Nothing here asserts on time: it measures.
+``before-call`` handler on the clients PynamoDB uses (``bench/benchkit.py``), items written from the
+requests themselves. The tables and the command that produced them are written to the sweep section
+of ``docs/benchmarks.md`` (the delivery benchmark owns another). Nothing here asserts on time: it
+measures.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import math
-import os
-import platform
 import shlex
 import statistics
 import sys
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,116 +39,29 @@ from typing import Any
 from unittest import mock
 
 import boto3
-from moto.core.model_instances import reset_model_data
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.responses import DynamoHandler
+from benchkit import (
+    DDB_READS,
+    DDB_WRITES,
+    DEFAULT_OUTPUT,
+    DynamoCounter,
+    ServerTime,
+    machine,
+    progress,
+    settle,
+    versions,
+    write_section,
+)
 
 from statusmon.adapters import store as store_module
-from statusmon.adapters.store import HistoryItem, ServiceItem, StateItem, StatusStore
+from statusmon.adapters.store import StateItem, StatusStore
 from statusmon.domain.vocabulary import Service
 from statusmon.local.services import LocalServices, local_services, patched_environment
 from statusmon.logic.run import run_sweep
 from statusmon.logic.sweep import SweepReport
 from statusmon.settings import Settings, load_settings
-from statusmon_emulator.core import EmulatorCore
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 CHANGE_AFTER_SECONDS = 60.0  # seeded transitions fire when the frozen clock is advanced this far
 PAGE = 100  # DescribeProjects / ListDatasetImportJobs page size
-
-DDB_READS = ("Query", "GetItem", "BatchGetItem", "Scan")
-DDB_WRITES = ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
-
-
-# -- counting ----------------------------------------------------------------------------------------
-
-
-class DynamoCounter:
-    """DynamoDB API calls by operation (one per call, retries apart), from botocore's before-call."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._attached: set[int] = set()
-
-    def attach_models(self) -> None:
-        """Hook the botocore client of every PynamoDB model the store uses (idempotent)."""
-        for model in (StateItem, HistoryItem, ServiceItem):
-            client = model._get_connection().connection.client
-            if id(client) in self._attached:
-                continue
-            client.meta.events.register("before-call.dynamodb.*", self._on_call)
-            self._attached.add(id(client))
-
-    def _on_call(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    def snapshot(self) -> dict[str, int]:
-        return dict(self.calls)
-
-
-class ServerTime:
-    """Time spent inside the local servers' request handlers (they run in this process's threads).
-
-    ``moto_dynamodb``: every DynamoDB request moto serves; ``moto_transact``: of which moto's
-    TransactWriteItems (its deep copy of the table); ``emulator``: every Rekognition/Personalize
-    request. What is left of a sweep's wall time is the client side: botocore, PynamoDB, statusmon.
-
-    moto also keeps every model instance it ever creates in a registry for its dashboard, the deep
-    copies of each transaction included, and never frees them (gigabytes at 10,000 resources). The
-    bench empties that registry with moto's own ``reset_model_data`` after each TransactWriteItems
-    and between sweeps; it changes nothing moto stores or answers.
-    """
-
-    KEYS = ("moto_dynamodb", "moto_transact", "emulator")
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = dict.fromkeys(self.KEYS, 0.0)
-        self._lock = threading.Lock()
-
-    def _add(self, key: str, seconds: float) -> None:
-        with self._lock:
-            self.seconds[key] += seconds
-
-    def snapshot(self) -> dict[str, float]:
-        with self._lock:
-            return dict(self.seconds)
-
-    def _timed(self, key: str, original: Any, after: Any = None) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self._add(key, time.perf_counter() - started)
-                if after is not None:
-                    after()
-
-        return wrapper
-
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        with (
-            mock.patch.object(
-                DynamoHandler, "call_action", self._timed("moto_dynamodb", DynamoHandler.call_action)
-            ),
-            mock.patch.object(
-                DynamoDBBackend,
-                "transact_write_items",
-                self._timed("moto_transact", DynamoDBBackend.transact_write_items, reset_model_data),
-            ),
-            mock.patch.object(EmulatorCore, "handle_aws", self._timed("emulator", EmulatorCore.handle_aws)),
-        ):
-            yield
-
-
-def settle() -> None:
-    """Between measured sweeps: drop moto's registry of dead instances and collect garbage."""
-    reset_model_data()
-    gc.collect()
 
 
 @dataclass
@@ -164,7 +74,10 @@ class Measure:
     wall_ms: list[float] = field(default_factory=list)
     server_ms: dict[str, list[float]] = field(default_factory=dict)
     transitions: int = 0
-    items_written: int = 0  # DynamoDB items put (a transition is a state item + a history item)
+    alerts: int = 0  # alerts queued in the outbox (one outbox item each, in the transition's transaction)
+    # DynamoDB items put, as the requests carried them: a transition is a state item + a history item
+    # (+ an outbox item when it alerts); the PutItem calls are the per-service bookkeeping.
+    items_written: int = 0
     note: str = ""
 
     def aws_op(self, operation: str) -> int:
@@ -328,6 +241,7 @@ def measuring(tools: Instruments, measure: Measure) -> Iterator[None]:
             measure.server_ms.setdefault(key, []).append((server_after[key] - server_before[key]) * 1000)
         measure.aws = {k: v for k, v in tools.emulator.call_counts().items() if v}
         measure.ddb = tools.ddb.snapshot()
+        measure.items_written = sum(tools.ddb.items_written.values()) + measure.ddb.get("PutItem", 0)
 
 
 def real_sweep(settings: Settings) -> list[SweepReport]:
@@ -352,7 +266,10 @@ def measure_real(
         check(reports, label)
         # Every run must cost the same; keep the last run's counts.
         measure.transitions = sum(len(r.recorded) for r in reports)
-        measure.items_written = 2 * measure.transitions + sum(1 for r in reports if r.baseline)
+        measure.alerts = sum(r.alerts_queued for r in reports)
+        expected = 2 * measure.transitions + measure.alerts + measure.ddb.get("PutItem", 0)
+        if measure.items_written != expected:
+            raise SystemExit(f"{label}: wrote {measure.items_written} items, expected {expected}")
     return measure, reports
 
 
@@ -395,7 +312,6 @@ def bulk_load_baseline(tools: Instruments, settings: Settings) -> Measure:
                 batch.save(item)
     check(reports, "bulk-loaded baseline")
     measure.transitions = sum(len(r.recorded) for r in reports)
-    measure.items_written = len(collected) + sum(1 for r in reports if r.baseline)
     if measure.transitions != len(collected):
         raise SystemExit(f"bulk load collected {len(collected)} items for {measure.transitions} transitions")
     return measure
@@ -480,6 +396,7 @@ def run_size(
         changed, _ = measure_real(f"~1% changed ({pop.changing})", tools, settings)
         if changed.transitions != pop.changing:
             raise SystemExit(f"{size}: expected {pop.changing} transitions, recorded {changed.transitions}")
+        changed.label = f"~1% changed ({pop.changing}; {changed.alerts} alerts queued)"
         progress(f"  changed: {changed.wall_ms[-1] / 1000:.1f} s")
         quiet_after, _ = measure_real("quiet again, after the change", tools, settings)
         if quiet_after.ddb_writes:
@@ -610,17 +527,6 @@ def population_table(results: list[SizeResult]) -> str:
     return "\n".join(rows)
 
 
-def machine() -> str:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{platform.system()} {platform.machine()}, nproc {cpus}, Python {platform.python_version()}"
-
-
-def versions() -> str:
-    import importlib.metadata as md  # noqa: PLC0415
-
-    return ", ".join(f"{name} {md.version(name)}" for name in ("boto3", "pynamodb", "moto"))
-
-
 def bulk_note(results: list[SizeResult]) -> str:
     bulk = [f"{r.population.size:,}" for r in results if r.baseline_bulk_loaded]
     if not bulk:
@@ -652,7 +558,7 @@ def per_transaction_note(results: list[SizeResult]) -> str:
 
 
 def render(results: list[SizeResult], command: str, elapsed_s: float, runs: int) -> str:
-    return f"""# Sweep benchmark
+    return f"""## Sweep
 
 What one sweep of both services (Rekognition Custom Labels datasets and Personalize dataset
 import jobs) costs as the account grows: AWS calls, DynamoDB calls and wall time, for the real
@@ -661,14 +567,14 @@ moto server (DynamoDB) and the statusmon emulator, both started in-process on a 
 Figures below are from one run of `bench/sweep_bench.py`; rerun it rather than editing them.
 
 ```console
-$ make bench
+$ make bench    # this benchmark, then the delivery one
 $ {command}    # what make bench ran for the figures below
 ```
 
 Machine: {machine()}; {versions()}. Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {elapsed_s:.0f} s
 in all. Quiet sweeps run {runs} times per size (medians); every other sweep runs once.
 
-## Seeded accounts
+### Seeded accounts
 
 Half the resources are Custom Labels datasets (one TRAIN dataset per project, so P = N/2
 projects), half are Personalize import jobs (J = N/2) in one dataset, seeded in bulk through
@@ -679,19 +585,21 @@ clock advanced, changed, quiet again.
 
 {population_table(results)}
 
-## Calls per sweep (both services)
+### Calls per sweep (both services)
 
 {calls_table(results)}
 
 AWS calls are the emulator's own counts. DynamoDB reads and writes are API calls by operation,
 counted by a botocore `before-call` handler on the clients PynamoDB uses (a Query call is one page
-of at most 1 MB; a BatchWriteItem carries up to 25 items). "Items written" counts items put: a
-transition is its current-state item plus its history item in one TransactWriteItems, and the
-baseline also puts one bookkeeping item per service. The naive sweep lists the same pages, then
+of at most 1 MB; a BatchWriteItem carries up to 25 items). "Items written" counts the items the
+write requests carried: a transition is its current-state item plus its history item in one
+TransactWriteItems, plus an outbox item when it alerts (a failure does: see "alerts queued"; the
+delivery section below measures what delivering them costs), and the baseline also puts one
+bookkeeping item per service. The naive sweep lists the same pages, then
 makes one DescribeDataset / DescribeDatasetImportJob and one GetItem per resource, and writes
 nothing.{bulk_note(results)}
 
-## The issue's bound, for the quiet sweep
+### The issue's bound, for the quiet sweep
 
 {bounds_table(results)}
 
@@ -701,7 +609,7 @@ LastUpdatedTimestamp) and nothing else that is unchanged. The GetItem calls are 
 baseline bookkeeping item, one per service, whatever the number of resources. "DynamoDB writes"
 counts both quiet sweeps: before and after the change.
 
-## Time per sweep
+### Time per sweep
 
 {time_table(results)}
 
@@ -709,7 +617,7 @@ counts both quiet sweeps: before and after the change.
 threads of the bench process, so they share its CPUs); "client side" is the rest of the wall time:
 botocore, PynamoDB and statusmon itself.
 
-## What the numbers show
+### What the numbers show
 
 A quiet sweep costs the listing pages (ceil(P/100) DescribeProjects + ceil(J/100)
 ListDatasetImportJobs), one DescribeDataset per failed dataset, one Query page per 1 MB of known
@@ -725,10 +633,6 @@ sweep multiplies. moto keeps every model instance it creates for its dashboard, 
 copies included; the bench empties that registry (moto's `reset_model_data`) after each
 TransactWriteItems and between sweeps, which changes nothing moto stores or answers.
 """
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -749,7 +653,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--output",
         default=str(DEFAULT_OUTPUT),
-        help="markdown file to write (default docs/benchmarks.md); '-' only prints it",
+        help="markdown file whose sweep section to rewrite (default docs/benchmarks.md); '-' only prints it",
     )
     args = parser.parse_args(argv)
     try:
@@ -785,8 +689,8 @@ def main(argv: list[str] | None = None) -> int:
     document = render(results, command_line(argv), elapsed, args.runs)
     print(document)
     if args.output != "-":
-        Path(args.output).write_text(document)
-        progress(f"wrote {args.output} after {elapsed:.0f} s")
+        write_section(Path(args.output), "sweep", document)
+        progress(f"wrote its section of {args.output} after {elapsed:.0f} s")
     return 0
 
 

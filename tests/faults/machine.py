@@ -20,10 +20,11 @@ At every settle point (faults cleared, two clean sweeps, a delivery past every l
 * every failure transition in the table's history, and every failure the services hold since the
   baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0).
 
-Known and allowed: a listing by a sweep that overlaps an older one of the same service does not
-clear what the older one writes about missing resources (the bookkeeping write is conditional on
-its version, but a sweep that changed nothing writes nothing), so under overlap one whole-looking
-listing that leaves a resource out can be enough to delete it.
+Known and allowed: a listing counts as having shown a resource only once statusmon recorded that
+(its bookkeeping no longer has it missing): a sweep killed, or whose bookkeeping write failed,
+before then showed statusmon nothing. And a listing by a sweep that overlaps an older one of the
+same service does not clear what the older one writes about missing resources (the bookkeeping
+write is conditional on its version, but a sweep that changed nothing writes nothing).
 
 Every guard was checked by breaking it (confirm before publish, no claim, no pre-baseline silence,
 repeated failures ignored, outbox outside the transaction, no answer checks, one-listing deletion,
@@ -165,6 +166,7 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.required: set[Episode] = set()
         self.steps_since_settle = 0
         self.recorded_failures: set[str] = set()
+        self.deletions_seen: set[str] = set()
 
     def teardown(self) -> None:
         self.record_tally()
@@ -180,10 +182,10 @@ class StatusmonMachine(RuleBasedStateMachine):
         finally:
             self.dynamo.rate, self.dynamo.lost_answer_rate = rates
 
-    @staticmethod
-    def _violation(kind: str, message: str) -> None:
+    def _violation(self, kind: str, message: str) -> None:
         setattr(TALLY, kind, getattr(TALLY, kind) + 1)
-        raise AssertionError(f"{kind}: {message}")
+        trace = "\n".join(self.services.trace[-60:])
+        raise AssertionError(f"{kind}: {message}\nlast events:\n{trace}")
 
     def _tick(self, seconds: float = 1.0) -> float:
         self.clock += seconds
@@ -292,8 +294,8 @@ class StatusmonMachine(RuleBasedStateMachine):
             if service is Service.REKOGNITION
             else PersonalizeSource(client=client)
         )
-        outer = services.budget, services.sweep_calls  # an overlapping sweep runs inside another one
-        services.budget, services.sweep_calls = budget, 0
+        outer = services.budget, services.sweep_calls, services.clean_listed  # overlap: nested sweeps
+        services.budget, services.sweep_calls, services.clean_listed = budget, 0, set()
 
         def out_of_time() -> bool:
             return services.budget is not None and services.sweep_calls >= services.budget
@@ -314,7 +316,15 @@ class StatusmonMachine(RuleBasedStateMachine):
         except AwsError:
             TALLY.sweeps_not_run += 1  # the table could not be read (a Lambda error; the next one runs)
         finally:
-            services.budget, services.sweep_calls = outer
+            with self._no_dynamo_faults():
+                missing = self.store.service_meta(service).missing
+            for arn in services.clean_listed - missing:
+                services.silently_dropped[arn] = 0
+            services.trace.append(
+                f"sweep {service.value} budget={budget} kill_at={kill_at} end: missing={sorted(missing)} "
+                f"clean={sorted(services.clean_listed)} dropped={dict(services.silently_dropped)}"
+            )
+            services.budget, services.sweep_calls, services.clean_listed = outer
 
     @rule(
         service=st.sampled_from(list(Service)),
@@ -441,16 +451,17 @@ class StatusmonMachine(RuleBasedStateMachine):
 
     @invariant()
     def nothing_deleted_that_exists(self) -> None:
-        """DELETED in the table while the service has it: only after two whole-looking pages left it out."""
+        """A resource the service has is marked DELETED only after two whole-looking listings left it
+        out (checked when the deletion is recorded: a later listing may show it again)."""
         with self._no_dynamo_faults():
             for service in Service:
                 for state in self.store.states(service):
+                    deletion = f"{state.resource_arn}#{state.version}"
+                    if state.status != DELETED or deletion in self.deletions_seen:
+                        continue
+                    self.deletions_seen.add(deletion)
                     arn = state.resource_arn
-                    if (
-                        state.status == DELETED
-                        and arn in self.services.resources
-                        and self.services.silently_dropped[arn] < 2
-                    ):
+                    if arn in self.services.resources and self.services.silently_dropped[arn] < 2:
                         self._violation("mismatch", f"{arn} is DELETED in the table but exists")
 
     @invariant()

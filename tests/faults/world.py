@@ -112,6 +112,10 @@ class Services:
     hidden: Counter[str] = field(default_factory=Counter)
     _hiding: set[str] = field(default_factory=set)
     overlapped: bool = False
+    # Listed by a page of the running sweep that looked whole; counted as "seen" only once statusmon
+    # recorded it (its bookkeeping no longer has it missing): a sweep killed before that saw nothing.
+    clean_listed: set[str] = field(default_factory=set)
+    trace: list[str] = field(default_factory=list)
     serial: int = 0
     # Times an ARN was left out of a listing page that looked whole, since it was last listed: a
     # deletion needs two complete listings without it, so only 2 or more can explain one.
@@ -178,19 +182,23 @@ class Services:
         except _NotFound:
             return 400, json.dumps({"__type": "ResourceNotFoundException", "message": "gone"}).encode()
         listed = _arns(document) if operation in LISTINGS else []
+        if operation in LISTINGS:
+            self.trace.append(f"  {operation} page={listed} hiding={sorted(self._hiding)} fault={fault}")
         if fault is None:
             # A listing by a sweep that overlaps another clears nothing: the other, older one may
             # still write its own view of what was missing (a known race of overlapping sweeps).
-            for arn in listed if not self.overlapped else ():
-                self.silently_dropped[arn] = 0
+            if not self.overlapped:
+                self.clean_listed.update(listed)
             return 200, json.dumps(document).encode()
         self.serial += 1
         body = _corrupt(fault, operation, document, params, self.serial)
+        self.trace.append(f"  {operation} {params.get('NextToken') or params.get('nextToken')} fault={fault}")
         if fault == "drop-item":
             still = set(_arns(document))
             for arn in listed:
-                if arn in still and not self.overlapped:
-                    self.silently_dropped[arn] = 0
+                if arn in still:
+                    if not self.overlapped:
+                        self.clean_listed.add(arn)
                 else:
                     self.silently_dropped[arn] += 1
         return 200, body

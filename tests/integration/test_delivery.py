@@ -229,3 +229,17 @@ def test_a_subscriber_without_raw_delivery_gets_the_envelope_with_subject_and_js
     envelope = message["body"]
     assert envelope["Subject"].startswith("[statusmon] ERROR")
     assert '"schema": "statusmon.alert/v1"' in envelope["Message"]
+
+
+def test_a_claim_repeated_by_its_own_deliverer_still_holds(store: StatusStore) -> None:
+    # Given a claim that took effect but whose answer was lost, so botocore (or the caller) repeats it
+    _record(store, job("CREATE FAILED", reason="x"))
+    [message] = store.pending(SNS_CHANNEL)
+    now = NOW.timestamp()
+    assert store.claim(message, owner="me", now=now, lease_seconds=120)
+    # When the same deliverer claims again within its lease, and another one tries
+    again = store.claim(message, owner="me", now=now + 1, lease_seconds=120)
+    other = store.claim(message, owner="other", now=now + 2, lease_seconds=120)
+    # Then the repeat succeeds and the other is still kept off
+    assert again
+    assert not other

@@ -389,12 +389,18 @@ class StatusStore:
             return [_outbox_message(item) for item in items]
 
     def claim(self, message: OutboxMessage, *, owner: str, now: float, lease_seconds: float) -> bool:
-        """Take ``message`` for delivery until ``now + lease_seconds``.
+        """Take ``message`` for delivery until ``now + lease_seconds`` (idempotent for one ``owner``).
 
         False when it is gone (delivered and confirmed) or another deliverer's lease still runs.
         """
         item = OutboxItem(schema.OUTBOX_PK, message.key)
-        free = OutboxItem.lease_until.does_not_exist() | (OutboxItem.lease_until < now)
+        # Our own claim counts as free: botocore retries a claim whose answer was lost, and that
+        # retry must not find the item "taken" by the very claim it repeats.
+        free = (
+            OutboxItem.lease_until.does_not_exist()
+            | (OutboxItem.lease_until < now)
+            | (OutboxItem.owner == owner)
+        )
         with self._errors("claiming an outbox item"):
             try:
                 item.update(
