@@ -119,6 +119,13 @@ def test_an_arn_that_is_not_a_dataset_arn_is_a_problem() -> None:
     assert "not a Custom Labels dataset ARN" in listing.problems[0]
 
 
+def test_an_import_job_arn_where_a_dataset_belongs_is_a_problem() -> None:
+    listing = rekognition(projects(dataset(JOB))).read_listing()
+    assert not listing.complete
+    assert listing.observations == []
+    assert "not a Custom Labels dataset ARN" in listing.problems[0]
+
+
 def test_a_project_made_before_datasets_existed_lists_none_and_is_complete() -> None:
     body = json.dumps({"ProjectDescriptions": [{"ProjectArn": PROJECT, "Status": "CREATED"}]}).encode()
     listing = rekognition(body).read_listing()

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from statusmon.adapters.errors import AwsError, translate
+from statusmon.domain.model import never
 
 # A listing of more pages than this is taken as a paging loop: 100 per page, a million resources.
 MAX_PAGES = 10_000
@@ -128,10 +129,6 @@ def required_text(item: Any, key: str) -> str | None:
     """``item[key]`` when it is a non-empty string, else None (the caller reports what is missing)."""
     value = item.get(key) if isinstance(item, dict) else None
     return value if isinstance(value, str) and value else None
-
-
-def never() -> bool:
-    return False
 
 
 class Pages:

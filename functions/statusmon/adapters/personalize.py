@@ -22,7 +22,6 @@ from statusmon.adapters.answers import (
 )
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.model import Observation
 from statusmon.domain.vocabulary import ResourceType, Service
 
@@ -125,20 +124,16 @@ class PersonalizeSource:
 
 
 def _add_job(listing: Listing, job: Any, dataset_arn: str | None) -> None:
-    arn = required_text(job, "datasetImportJobArn")
-    if arn is None:
-        listing.problem("ListDatasetImportJobs: a job without its datasetImportJobArn")
+    identified = listing.identify(
+        job,
+        arn_key="datasetImportJobArn",
+        status_key="status",
+        kind=ResourceType.DATASET_IMPORT_JOB,
+        what="ListDatasetImportJobs",
+    )
+    if identified is None:
         return
-    try:
-        parsed = parse_resource_arn(arn)
-    except MalformedArnError:
-        listing.problem(f"ListDatasetImportJobs: {arn!r} is not a dataset import job ARN")
-        return
-    status = required_text(job, "status")
-    if status is None:
-        listing.problem(f"ListDatasetImportJobs: job {arn} without its status")
-        listing.unreadable.add(arn)
-        return
+    parsed, status = identified
     details: dict[str, Any] = {}
     if required_text(job, "importMode"):
         details["import_mode"] = job["importMode"]
@@ -147,7 +142,7 @@ def _add_job(listing: Listing, job: Any, dataset_arn: str | None) -> None:
         Observation(
             service=Service.PERSONALIZE,
             resource_type=ResourceType.DATASET_IMPORT_JOB,
-            resource_arn=arn,
+            resource_arn=parsed.arn,
             name=required_text(job, "jobName") or parsed.name,
             status=status,
             parent_arn=dataset_arn,

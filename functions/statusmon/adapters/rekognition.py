@@ -20,7 +20,7 @@ from statusmon.adapters.answers import (
 )
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.arns import MalformedArnError, parse_resource_arn, project_name_of
+from statusmon.domain.arns import MalformedArnError, project_name_of
 from statusmon.domain.model import Observation
 from statusmon.domain.vocabulary import Phase, ResourceType, Service
 
@@ -133,31 +133,27 @@ def _add_datasets(listing: Listing, project: Any) -> None:
         listing.problem("DescribeProjects: a project without its ProjectArn; the listing is incomplete")
         return
     try:
-        project_name = project_name_of(project_arn)
+        project_name_of(project_arn)  # a dataset's parent must be a project
     except MalformedArnError:
         listing.problem(f"DescribeProjects: {project_arn!r} is not a project ARN; the listing is incomplete")
         return
     # A project made before Custom Labels had datasets lists none: no key is not a malformed answer.
     for dataset in project.get("Datasets") or []:
-        arn = required_text(dataset, "DatasetArn")
-        status = required_text(dataset, "Status")
-        if arn is None:
-            listing.problem(f"DescribeProjects: a dataset of {project_name} without its DatasetArn")
+        identified = listing.identify(
+            dataset,
+            arn_key="DatasetArn",
+            status_key="Status",
+            kind=ResourceType.DATASET,
+            what="DescribeProjects",
+        )
+        if identified is None:
             continue
-        try:
-            parsed = parse_resource_arn(arn)
-        except MalformedArnError:
-            listing.problem(f"DescribeProjects: {arn!r} is not a Custom Labels dataset ARN")
-            continue
-        if status is None:
-            listing.problem(f"DescribeProjects: dataset {arn} without its Status")
-            listing.unreadable.add(arn)
-            continue
+        parsed, status = identified
         listing.observations.append(
             Observation(
                 service=Service.REKOGNITION,
                 resource_type=ResourceType.DATASET,
-                resource_arn=arn,
+                resource_arn=parsed.arn,
                 name=parsed.name,
                 status=status,
                 parent_arn=project_arn,

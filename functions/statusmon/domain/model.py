@@ -9,6 +9,11 @@ from typing import Any
 from statusmon.domain.vocabulary import DELETED, Phase, ResourceType, Service, phase
 
 
+def never() -> bool:
+    """A deadline that never comes (no ``out_of_time`` given)."""
+    return False
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

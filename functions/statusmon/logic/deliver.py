@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from statusmon.adapters.errors import AwsError
-from statusmon.domain.model import OutboxMessage
+from statusmon.domain.model import OutboxMessage, never
 from statusmon.logic.alerts import SNS_CHANNEL
 
 # Longer than a publish can take with its retries (SNS client: 5 s connect, 10 s read, 3 attempts).
@@ -106,10 +106,6 @@ def deliver(
     except AwsError as exc:
         return Delivery(message, SENT, message_id, error=str(exc), confirmed=False)
     return Delivery(message, SENT, message_id, confirmed=confirmed)
-
-
-def never() -> bool:
-    return False
 
 
 def deliver_pending(

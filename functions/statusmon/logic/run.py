@@ -11,7 +11,7 @@ from statusmon.adapters.errors import AwsError, TableMissingError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
-from statusmon.domain.model import OutboxMessage
+from statusmon.domain.model import OutboxMessage, never
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.deliver import (
     Delivery,
@@ -23,7 +23,7 @@ from statusmon.logic.deliver import (
     new_owner,
 )
 from statusmon.logic.policy import AlertPolicy
-from statusmon.logic.sweep import Source, Store, SweepReport, never, sweep
+from statusmon.logic.sweep import Source, Store, SweepReport, sweep
 from statusmon.settings import Settings
 
 

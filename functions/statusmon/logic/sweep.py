@@ -39,6 +39,7 @@ from statusmon.domain.model import (
     ServiceMeta,
     Transition,
     error_entries,
+    never,
     utcnow,
 )
 from statusmon.domain.vocabulary import Phase, Service
@@ -108,10 +109,6 @@ class SweepReport:
             "throttles": self.throttles,
             "duration_ms": self.duration_ms,
         }
-
-
-def never() -> bool:
-    return False
 
 
 def sweep(
