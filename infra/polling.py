@@ -15,17 +15,25 @@ from infra.config import ServiceName
 from infra.function import AccountArn
 from infra.scheduled import ScheduledFunction
 from infra.storage import index_arn
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, SERVICE_PK_PREFIX
 
-# What logic.sweep.Store does: GetItem (a resource's state, the service bookkeeping), PutItem (the
-# bookkeeping, and state, history and outbox items in one TransactWriteItems, which IAM authorises
-# item by item as PutItem) on the table; Query on the by_service index (a service's current states).
-TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
+# What logic.sweep.Store does: GetItem (a resource's state, on a lost race), PutItem (the bookkeeping,
+# and state, history and outbox items in one TransactWriteItems, which IAM authorises item by item)
+# and UpdateItem (the bucket's generation in that transaction, bucket marks, a one-time key upgrade)
+# on the table; Query on the by_service index (a service's current states, or one bucket's).
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 INDEX_ACTIONS = ("dynamodb:Query",)
+# Query on the table itself only reads the service's own bookkeeping partition (bookkeeping and marks).
+BOOKKEEPING_ACTIONS = ("dynamodb:Query",)
+
+
+def own_bookkeeping(service: ServiceName) -> dict[str, Mapping[str, object]]:
+    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"{SERVICE_PK_PREFIX}{service.value}"]}}
 
 
 @dataclass(frozen=True)
 class PollTarget:
+    service: ServiceName
     handler: str
     description: str
     # Listing calls: the Service Authorization Reference gives them no resource type, so "*".
@@ -39,6 +47,7 @@ class PollTarget:
 
 POLL_TARGETS: dict[ServiceName, PollTarget] = {
     ServiceName.REKOGNITION: PollTarget(
+        service=ServiceName.REKOGNITION,
         handler="statusmon.handlers.poll_rekognition.handler",
         description="Sweeps Rekognition Custom Labels datasets into the status table",
         list_actions=("rekognition:DescribeProjects",),
@@ -48,6 +57,7 @@ POLL_TARGETS: dict[ServiceName, PollTarget] = {
         describe_reason="any Custom Labels dataset of this account and region (found by DescribeProjects)",
     ),
     ServiceName.PERSONALIZE: PollTarget(
+        service=ServiceName.PERSONALIZE,
         handler="statusmon.handlers.poll_personalize.handler",
         description="Sweeps Personalize dataset import jobs into the status table",
         list_actions=("personalize:ListDatasets", "personalize:ListDatasetImportJobs"),
@@ -91,4 +101,5 @@ class PollFunction(ScheduledFunction):
         self.fn.allow_unscoped(target.list_actions, why="lists the whole account")
         self.fn.allow_pattern(target.describe_actions, target.describe_resource, why=target.describe_reason)
         self.fn.allow(TABLE_ACTIONS, [table.table_arn])
+        self.fn.allow(BOOKKEEPING_ACTIONS, [table.table_arn], conditions=own_bookkeeping(target.service))
         self.fn.allow(INDEX_ACTIONS, [index_arn(table, BY_SERVICE_INDEX)])

@@ -101,7 +101,22 @@ DELIVERY = {
     ("Topic", NO_CONDITION): {"sns:Publish"},
     ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"},
 }
-POLL_TABLE = {TABLE: {"dynamodb:GetItem", "dynamodb:PutItem"}, BY_SERVICE: {"dynamodb:Query"}}
+POLL_TABLE = {
+    TABLE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    BY_SERVICE: {"dynamodb:Query"},
+}
+
+
+def own_bookkeeping(service: str) -> dict[tuple[str, str], set[str]]:
+    """Query on the table itself: the service's own bookkeeping partition (its META and bucket marks)."""
+    only = json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"SVC#{service}"]}})
+    return {("Table.Arn", only): {"dynamodb:Query"}}
+
+
+POLL_DYNAMO = {
+    POLL_REKOGNITION: {**POLL_TABLE, **own_bookkeeping("rekognition")},
+    POLL_PERSONALIZE: {**POLL_TABLE, **own_bookkeeping("personalize")},
+}
 EXPECTED_GRANTS = {
     POLL_REKOGNITION: {
         **OWN_LOGS,
@@ -110,7 +125,7 @@ EXPECTED_GRANTS = {
             "rekognition:DescribeDataset",
             "rekognition:ListDatasetEntries",
         },
-        **POLL_TABLE,
+        **POLL_DYNAMO[POLL_REKOGNITION],
     },
     POLL_PERSONALIZE: {
         **OWN_LOGS,
@@ -118,7 +133,7 @@ EXPECTED_GRANTS = {
         (account_arn("personalize", "dataset-import-job/*"), NO_CONDITION): {
             "personalize:DescribeDatasetImportJob"
         },
-        **POLL_TABLE,
+        **POLL_DYNAMO[POLL_PERSONALIZE],
     },
     NOTIFY_HANDLER: {
         **OWN_LOGS,
@@ -160,8 +175,9 @@ def test_poll_functions_touch_only_the_table_and_its_by_service_index(synth: Syn
             for key, actions in grants(synth, functions_by_handler(synth)[handler]).items()
             if any(a.startswith("dynamodb:") for a in actions)
         }
-        # Then they read and write single items of the table and query by_service, nothing else
-        assert dynamo == POLL_TABLE, handler
+        # Then they read and write single items of the table, query by_service and their own
+        # bookkeeping partition, nothing else
+        assert dynamo == POLL_DYNAMO[handler], handler
 
 
 def test_deliverers_touch_outbox_items_only(synth: Synth) -> None:

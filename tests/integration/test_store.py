@@ -9,12 +9,14 @@ import pytest
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.store import StatusStore, TableMissingError, outbox_message_from_stream_image
 from statusmon.adapters.table_schema import TABLE
+from statusmon.domain.digest import bucket_of
+from statusmon.domain.model import BucketMark
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.policy import AlertPolicy, decide
 from tests.integration.streams import stream_event
-from tests.unit.factories import DATASET_ARN, NOW, dataset, job
+from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
 
 
 def _sweep(store: StatusStore, *observations, baseline: bool = False, now=NOW) -> list:
@@ -208,3 +210,47 @@ def test_bookkeeping_read_before_another_sweep_wrote_it_does_not_overwrite_it(st
     assert current.missing == {"b"}
     assert store.save_service_meta(Service.PERSONALIZE, replace(current, unknown_statuses=frozenset({"X"})))
     assert store.service_meta(Service.PERSONALIZE).unknown_statuses == {"X"}
+
+
+def test_bucket_marks_move_with_every_write_and_are_stored_at_their_generation_only(
+    store: StatusStore,
+) -> None:
+    # Given a job recorded twice: its bucket's generation is 2
+    _sweep(store, job("CREATE PENDING"))
+    _sweep(store, job("CREATE IN_PROGRESS"))
+    bucket = bucket_of(job("ACTIVE").resource_arn)
+    assert store.service_meta(Service.PERSONALIZE).marks == {bucket: BucketMark(generation=2)}
+    # When a sweep that saw generation 1 stores its digest, nothing is stored; at 2, it is
+    assert store.save_marks(Service.PERSONALIZE, {bucket: BucketMark(1, "aa", 1)}) == 0
+    assert store.save_marks(Service.PERSONALIZE, {bucket: BucketMark(2, "bb", 2)}) == 1
+    assert store.service_meta(Service.PERSONALIZE).marks[bucket].still("bb")
+    # And the next write voids it
+    _sweep(store, job("ACTIVE"))
+    assert not store.service_meta(Service.PERSONALIZE).marks[bucket].still("bb")
+    # A bucket no write ever touched is marked only if still untouched
+    assert store.save_marks(Service.PERSONALIZE, {"zz": BucketMark(0, "cc", 0)}) == 1
+    assert store.service_meta(Service.PERSONALIZE).marks["zz"] == BucketMark(0, "cc", 0)
+
+
+def test_states_are_read_by_bucket_and_old_index_keys_are_upgraded(store: StatusStore) -> None:
+    # Given two jobs in different buckets, one written with the old by_service key (the bare ARN)
+    arns = [f"{JOB_ARN}-{n}" for n in range(40)]
+    first, second = arns[0], next(a for a in arns if bucket_of(a) != bucket_of(arns[0]))
+    _sweep(store, job("ACTIVE", arn=first))
+    _sweep(store, job("ACTIVE", arn=second))
+    boto3.client("dynamodb").update_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": f"RES#{second}"}, "sk": {"S": "STATE"}},
+        UpdateExpression="SET gsi1sk = :arn",
+        ExpressionAttributeValues={":arn": {"S": second}},
+    )
+    # Then a bucket read misses the old key, a full read finds it
+    assert list(store.load_service(Service.PERSONALIZE, buckets=[bucket_of(second)])) == []
+    assert set(store.load_service(Service.PERSONALIZE)) == {first, second}
+    # When the keys are upgraded, each bucket read finds exactly its own
+    assert store.upgrade_keys(Service.PERSONALIZE)
+    assert list(store.load_service(Service.PERSONALIZE, buckets=[bucket_of(second)])) == [second]
+    assert list(store.load_service(Service.PERSONALIZE, buckets=[bucket_of(first)])) == [first]
+    # And the upgrade left the version and history alone
+    assert store.get(second).version == 1
+    assert [t.new.version for t in store.history(second)] == [1]

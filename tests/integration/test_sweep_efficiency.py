@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
 
-from statusmon.adapters.store import StatusStore
+from statusmon.adapters.store import HistoryItem, MarkItem, OutboxItem, ServiceItem, StateItem, StatusStore
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.run import run_sweep
 from statusmon.settings import load_settings
@@ -83,6 +84,53 @@ def test_a_quiet_sweep_costs_list_pages_and_failed_datasets_only(seeded: Any, st
         math.ceil(JOBS / 100),
     ]
     assert _item_count(store) == items
+
+
+class _DynamoCalls:
+    """DynamoDB calls by operation, from every PynamoDB model's botocore client."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        for model in (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem):
+            client = model._get_connection().connection.client
+            client.meta.events.register("before-call.dynamodb.*", self._count, unique_id=f"test-{id(self)}")
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+
+def test_quiet_sweeps_cost_one_dynamodb_query_and_a_change_one_bucket(
+    seeded: Any, store: StatusStore
+) -> None:
+    # Given both services baselined
+    settings = load_settings({"STATUSMON_TABLE_NAME": store.table_name})
+    for service in Service:
+        assert run_sweep(service, settings).succeeded
+    # When nothing changes
+    dynamo = _DynamoCalls()
+    quiet = [run_sweep(service, settings) for service in Service]
+    # Then each sweep makes one DynamoDB request (the bookkeeping and bucket marks) and reads no state
+    assert dynamo.calls == {"Query": 2}
+    assert [(r.buckets_read, r.states_read) for r in quiet] == [(0, 0), (0, 0)]
+    # When one import job is added among the hundred
+    seeded.seed(
+        personalize={
+            "dataset_groups": [
+                {"name": "more", "datasets": [{"type": "Items", "import_jobs": [{"name": "late-1"}]}]}
+            ]
+        }
+    )
+    dynamo.calls.clear()
+    report = run_sweep(Service.PERSONALIZE, settings)
+    # Then it reads its bucket only, records it, and marks the bucket again
+    [new] = report.recorded
+    assert new.new.name.endswith("late-1")
+    assert report.buckets_read == 1
+    assert report.states_read < JOBS / 10
+    assert dynamo.calls == {"Query": 2, "TransactWriteItems": 1, "UpdateItem": 1}
+    dynamo.calls.clear()
+    assert run_sweep(Service.PERSONALIZE, settings).recorded == []
+    assert dynamo.calls == {"Query": 1}
 
 
 def _item_count(store: StatusStore) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -10,7 +10,15 @@ from typing import Any
 from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError, ThrottledError
 from statusmon.adapters.sources import Listing
-from statusmon.domain.model import Observation, OutboxMessage, ResourceState, ServiceMeta, Transition
+from statusmon.domain.digest import bucket_of
+from statusmon.domain.model import (
+    BucketMark,
+    Observation,
+    OutboxMessage,
+    ResourceState,
+    ServiceMeta,
+    Transition,
+)
 from statusmon.domain.vocabulary import DELETED, Service
 from statusmon.logic.sweep import never, sweep
 from tests.unit.factories import NOW, dataset, job
@@ -59,13 +67,16 @@ class FakeStore:
     failing: bool = False
     metas: dict[Service, ServiceMeta] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    marks: dict[tuple[Service, str], BucketMark] = field(default_factory=dict)
+    loads: list[set[str] | None] = field(default_factory=list)
 
     @property
     def baselined(self) -> set[Service]:
         return {service for service, meta in self.metas.items() if meta.baseline_at is not None}
 
     def service_meta(self, service: Service) -> ServiceMeta:
-        return self.metas.get(service, ServiceMeta())
+        marks = {bucket: mark for (svc, bucket), mark in self.marks.items() if svc is service}
+        return replace(self.metas.get(service, ServiceMeta()), marks=marks)
 
     def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool:
         if self.service_meta(service).version != meta.version:
@@ -73,8 +84,26 @@ class FakeStore:
         self.metas[service] = replace(meta, version=meta.version + 1)
         return True
 
-    def load_service(self, service: Service) -> dict[str, ResourceState]:
-        return {arn: s for arn, s in self.states.items() if s.service is service}
+    def load_service(
+        self, service: Service, buckets: Iterable[str] | None = None
+    ) -> dict[str, ResourceState]:
+        self.loads.append(None if buckets is None else set(buckets))
+        return {
+            arn: s
+            for arn, s in self.states.items()
+            if s.service is service and (buckets is None or bucket_of(arn) in set(buckets))
+        }
+
+    def save_marks(self, service: Service, marks: Mapping[str, BucketMark]) -> int:
+        stored = 0
+        for bucket, mark in marks.items():
+            if self.marks.get((service, bucket), BucketMark()).generation == mark.digest_generation:
+                self.marks[service, bucket] = mark
+                stored += 1
+        return stored
+
+    def upgrade_keys(self, service: Service) -> bool:
+        return True
 
     def get(self, arn: str) -> ResourceState | None:
         return self.states.get(arn)
@@ -91,6 +120,9 @@ class FakeStore:
         if (current.version if current else 0) != transition.previous_version:
             return False
         self.states[arn] = transition.new
+        key = (transition.new.service, bucket_of(arn))
+        mark = self.marks.get(key, BucketMark())
+        self.marks[key] = replace(mark, generation=mark.generation + 1)
         self.history.append(transition)
         self.outbox += outbox
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from typing import Any
 
@@ -29,6 +30,8 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.throttles = 0
+        # A sweep's Describe calls run in threads.
+        self._lock = threading.Lock()
 
     @property
     def total(self) -> int:
@@ -42,7 +45,8 @@ class CallCounter:
         return client
 
     def _on_call(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
+        with self._lock:
+            self.calls[model.name] += 1
 
     def _on_response(self, response: Any = None, **_: Any) -> None:
         if response is None:
@@ -50,7 +54,8 @@ class CallCounter:
         parsed = response[1] if isinstance(response, tuple) else {}
         code = (parsed or {}).get("Error", {}).get("Code")
         if code in THROTTLING_CODES:
-            self.throttles += 1
+            with self._lock:
+                self.throttles += 1
 
 
 def client(service: str, counter: CallCounter | None = None, *, region: str | None = None) -> Any:

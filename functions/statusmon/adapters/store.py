@@ -5,7 +5,8 @@ The key design and its reasons are in :mod:`statusmon.adapters.table_schema`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +29,12 @@ from pynamodb.transactions import TransactWrite
 
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
-from statusmon.domain.model import OutboxMessage, ResourceState, ServiceMeta, Transition
+from statusmon.domain.digest import bucket_of
+from statusmon.domain.model import BucketMark, OutboxMessage, ResourceState, ServiceMeta, Transition
 from statusmon.domain.vocabulary import ResourceType, Service, is_failed
+
+# Bucket Queries in flight at once (each reads a few kB; well inside on-demand throughput).
+QUERY_WORKERS = 8
 
 
 class _ByServiceIndex(GlobalSecondaryIndex["StateItem"]):
@@ -97,9 +102,24 @@ class ServiceItem(Model):
     baseline_at = UTCDateTimeAttribute(null=True)
     missing = UnicodeSetAttribute(null=True)
     unknown_statuses = UnicodeSetAttribute(null=True)
+    layout = NumberAttribute(null=True)
     # Two sweeps of a service may overlap (the CLI and the Lambda): the one that read older
     # bookkeeping must not overwrite what the other wrote.
     version = VersionAttribute()
+
+
+class MarkItem(Model):
+    """One bucket's mark (:class:`statusmon.domain.model.BucketMark`), next to the service bookkeeping."""
+
+    class Meta:
+        table_name = "statusmon-unbound"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=schema.PARTITION_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=schema.SORT_KEY)
+    # Incremented by every transition recorded in the bucket, in the transition's own transaction.
+    generation = NumberAttribute(null=True)
+    digest = UnicodeAttribute(null=True)
+    digest_generation = NumberAttribute(null=True)
 
 
 class OutboxItem(Model):
@@ -140,6 +160,18 @@ class HistoryItem(_ResourceFields):
 
 def resource_pk(arn: str) -> str:
     return f"{schema.RESOURCE_PK_PREFIX}{arn}"
+
+
+def service_pk(service: Service) -> str:
+    return f"{schema.SERVICE_PK_PREFIX}{service.value}"
+
+
+def mark_sk(bucket: str) -> str:
+    return f"{schema.MARK_SK_PREFIX}{bucket}"
+
+
+def by_service_sk(arn: str) -> str:
+    return f"{bucket_of(arn)}#{arn}"
 
 
 def history_sk(version: int) -> str:
@@ -196,7 +228,9 @@ class StatusStore:
     def __init__(self, table_name: str, *, region: str | None = None) -> None:
         self.table_name = table_name
         self.region = region
-        for model in (StateItem, HistoryItem, ServiceItem, OutboxItem):
+        # ARNs read through the by_service index under a key layout older than table_schema.LAYOUT.
+        self._old_keys: dict[Service, set[str]] = {}
+        for model in (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem):
             # PynamoDB binds a model to its table through Meta; rebinding drops the cached connection.
             if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
                 model.Meta.table_name = table_name
@@ -255,13 +289,28 @@ class StatusStore:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def load_service(self, service: Service) -> dict[str, ResourceState]:
-        """Every current state of one service, by ARN: Query pages of the sparse by_service index."""
+    def load_service(
+        self, service: Service, buckets: Iterable[str] | None = None
+    ) -> dict[str, ResourceState]:
+        """Current states of one service, by ARN: all of them, or those of ``buckets`` only (one Query
+        of the by_service index per bucket: its sort keys start with the bucket)."""
+        index = StateItem.by_service
+        partition = service_pk(service)
         with self._errors(f"reading {service.value} states"):
-            return {
-                item.resource_arn: _state_from_item(item, int(item.version or 0))
-                for item in StateItem.by_service.query(f"{schema.SERVICE_PK_PREFIX}{service.value}")
-            }
+            if buckets is None:
+                items = list(index.query(partition))
+                self._old_keys[service] = {
+                    item.resource_arn for item in items if item.gsi1sk != by_service_sk(item.resource_arn)
+                }
+            else:
+
+                def bucket_items(bucket: str) -> list[StateItem]:
+                    return list(index.query(partition, StateItem.gsi1sk.startswith(f"{bucket}#")))
+
+                # Side by side: a sweep with changes in many buckets waits for one round trip, not one each.
+                with ThreadPoolExecutor(QUERY_WORKERS) as pool:
+                    items = [item for page in pool.map(bucket_items, sorted(buckets)) for item in page]
+            return {item.resource_arn: _state_from_item(item, int(item.version or 0)) for item in items}
 
     def states(self, service: Service | None = None, *, failed_only: bool = False) -> list[ResourceState]:
         services = [service] if service else list(Service)
@@ -292,20 +341,42 @@ class StatusStore:
             return [_transition_from_history(item) for item in items]
 
     def service_meta(self, service: Service) -> ServiceMeta:
-        """The service's bookkeeping (empty before its first sweep: that sweep is the silent baseline)."""
+        """The service's bookkeeping and every bucket's mark, in one strongly consistent Query (empty
+        before the service's first sweep: that sweep is the silent baseline)."""
+        meta: ServiceItem | None = None
+        marks: dict[str, BucketMark] = {}
         with self._errors("reading service bookkeeping"):
-            try:
-                item = ServiceItem.get(
-                    f"{schema.SERVICE_PK_PREFIX}{service.value}", schema.SERVICE_SK, consistent_read=True
-                )
-            except ServiceItem.DoesNotExist:
-                return ServiceMeta()
+            for raw in self._partition(service_pk(service)):
+                sort_key = raw[schema.SORT_KEY]["S"]
+                if sort_key == schema.SERVICE_SK:
+                    meta = ServiceItem.from_raw_data(raw)
+                elif sort_key.startswith(schema.MARK_SK_PREFIX):
+                    mark = MarkItem.from_raw_data(raw)
+                    marks[sort_key.removeprefix(schema.MARK_SK_PREFIX)] = BucketMark(
+                        generation=int(mark.generation or 0),
+                        digest=mark.digest,
+                        digest_generation=_int_or_none(mark.digest_generation),
+                    )
+        if meta is None:
+            return ServiceMeta(marks=marks)
         return ServiceMeta(
-            baseline_at=item.baseline_at,
-            missing=frozenset(item.missing or ()),
-            unknown_statuses=frozenset(item.unknown_statuses or ()),
-            version=int(item.version or 0),
+            baseline_at=meta.baseline_at,
+            missing=frozenset(meta.missing or ()),
+            unknown_statuses=frozenset(meta.unknown_statuses or ()),
+            version=int(meta.version or 0),
+            layout=int(meta.layout or 0),
+            marks=marks,
         )
+
+    def _partition(self, partition_key: str) -> Iterator[dict[str, Any]]:
+        connection = ServiceItem._get_connection()
+        start: dict[str, Any] | None = None
+        while True:
+            page = connection.query(partition_key, consistent_read=True, exclusive_start_key=start)
+            yield from page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -317,6 +388,7 @@ class StatusStore:
             baseline_at=meta.baseline_at,
             missing=set(meta.missing) or None,
             unknown_statuses=set(meta.unknown_statuses) or None,
+            layout=meta.layout or None,
         )
         if meta.version:
             item.version = meta.version
@@ -342,8 +414,8 @@ class StatusStore:
         state = transition.new
         item = StateItem(resource_pk(state.resource_arn), schema.STATE_SK)
         _fill(item, state)
-        item.gsi1pk = f"{schema.SERVICE_PK_PREFIX}{state.service.value}"
-        item.gsi1sk = state.resource_arn
+        item.gsi1pk = service_pk(state.service)
+        item.gsi1sk = by_service_sk(state.resource_arn)
         if is_failed(state.service, state.status):
             item.gsi2pk = f"{schema.FAILED_PK_PREFIX}{state.service.value}"
             item.gsi2sk = (state.observed_at or transition.detected_at).isoformat()
@@ -368,12 +440,63 @@ class StatusStore:
                     transaction.save(history, condition=HistoryItem.sk.does_not_exist())
                     for message in outbox:
                         transaction.save(_outbox_item(message), condition=OutboxItem.sk.does_not_exist())
+                    # The bucket's generation moves with every write in it: its stored digest is void.
+                    mark = MarkItem(service_pk(state.service), mark_sk(bucket_of(state.resource_arn)))
+                    transaction.update(mark, actions=[MarkItem.generation.add(1)])
             except TransactWriteError as exc:
                 reasons = [r.code for r in exc.cancellation_reasons if r is not None]
                 if "ConditionalCheckFailed" in reasons:
                     return False
                 raise
         return True
+
+    def save_marks(self, service: Service, marks: Mapping[str, BucketMark]) -> int:
+        """Store each bucket's digest, if its generation is still ``digest_generation``; returns how many
+        were stored (a bucket another writer recorded in since is left void, and read next time)."""
+        stored = 0
+        for bucket, mark in sorted(marks.items()):
+            item = MarkItem(service_pk(service), mark_sk(bucket))
+            unchanged = (
+                MarkItem.generation == mark.digest_generation
+                if mark.digest_generation
+                else MarkItem.generation.does_not_exist()
+            )
+            with self._errors("writing a bucket mark"):
+                try:
+                    item.update(
+                        actions=[
+                            MarkItem.digest.set(mark.digest or ""),
+                            MarkItem.digest_generation.set(mark.digest_generation or 0),
+                        ],
+                        condition=unchanged,
+                    )
+                except UpdateError as exc:
+                    if error_code(exc) != "ConditionalCheckFailedException":
+                        raise
+                    continue
+            stored += 1
+        return stored
+
+    def upgrade_keys(self, service: Service) -> bool:
+        """Rewrite the by_service sort keys that the last full read of ``service`` found in an older
+        layout (the bare ARN) to the current one (bucket, then ARN). True when none is left."""
+        connection = StateItem._get_connection()
+        old = self._old_keys.get(service, set())
+        with self._errors("upgrading index keys"):
+            for arn in sorted(old):
+                try:
+                    connection.update_item(
+                        resource_pk(arn),
+                        schema.STATE_SK,
+                        actions=[StateItem.gsi1sk.set(by_service_sk(arn))],
+                        # A writer may have rewritten it meanwhile (then in the current layout).
+                        condition=StateItem.gsi1sk == arn,
+                    )
+                except UpdateError as exc:
+                    if error_code(exc) != "ConditionalCheckFailedException":
+                        raise
+                old.discard(arn)
+        return not old
 
     # -- the outbox -------------------------------------------------------------------------------
 
@@ -472,6 +595,10 @@ def _outbox_message(item: OutboxItem) -> OutboxMessage:
 def outbox_message_from_stream_image(new_image: dict[str, Any]) -> OutboxMessage:
     """An outbox item as the table's stream carries it (DynamoDB JSON) -> its message."""
     return _outbox_message(OutboxItem.from_raw_data(new_image))
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _is_botocore(exc: BaseException) -> bool:

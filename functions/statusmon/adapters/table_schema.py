@@ -18,6 +18,12 @@ history                 ``RES#<arn>`` / ``H#<ver>``  same partition as the state
                                                     key unique, so two writers cannot both add it
 service bookkeeping     ``SVC#<service>`` / ``META``  when the silent baseline completed, what the last
                                                     complete listing missed, unknown statuses seen
+bucket marks            ``SVC#<service>`` /         per bucket of resources (256, by ARN hash): a write
+                        ``M#<bucket>``              generation and the digest of the listing it was
+                                                    last reconciled with; in the bookkeeping's
+                                                    partition, so one Query reads both and tells a
+                                                    quiet sweep it need not read any state
+                                                    (:mod:`statusmon.domain.digest`)
 outbox                  ``OUTBOX`` /                alerts recorded but not yet confirmed published,
                         ``<channel>#<when>#<id>``   oldest first: "what is pending" is one Query;
                                                     written in the transition's own transaction,
@@ -26,8 +32,11 @@ outbox                  ``OUTBOX`` /                alerts recorded but not yet 
 
 Indexes (both sparse: only current-state items carry their keys):
 
-* ``by_service`` (``gsi1pk = SVC#<service>``, ``gsi1sk = <arn>``): all current states of one
-  service, read in 1 MB pages by the sweep and by ``statusmon status``.
+* ``by_service`` (``gsi1pk = SVC#<service>``, ``gsi1sk = <bucket>#<arn>``): the current states
+  of one service, all of them (``statusmon status``, a sweep that must diff everything) or one
+  bucket's (``begins_with``: what a sweep reads where the listing no longer matches a bucket's
+  mark). Layout 1 had the bare ARN as ``gsi1sk``; a sweep that reads a service in full rewrites
+  such keys once and then records :data:`LAYOUT` in the bookkeeping.
 * ``failed`` (``gsi2pk = FAILED#<service>``, ``gsi2sk = <observed_at>``): set only while the
   resource is failed, so ``statusmon status --failed`` reads failures alone.
 
@@ -53,6 +62,10 @@ HISTORY_SK_PREFIX = "H#"
 RESOURCE_PK_PREFIX = "RES#"
 SERVICE_PK_PREFIX = "SVC#"
 FAILED_PK_PREFIX = "FAILED#"
+# A bucket's mark: pk SVC#<service>, sk M#<bucket> (next to the bookkeeping, read with it).
+MARK_SK_PREFIX = "M#"
+# The key layout current code writes: 2 = by_service sort keys start with the resource's bucket.
+LAYOUT = 2
 # Deliveries not yet confirmed (the outbox): pk OUTBOX, sk <channel>#<detected_at>#<transition id>.
 OUTBOX_PK = "OUTBOX"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -168,6 +169,21 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class BucketMark:
+    """One bucket of a service's resources as the table knows it (see :mod:`statusmon.domain.digest`):
+    its write generation, and the digest of the listing it was last reconciled with, stored at
+    ``digest_generation``."""
+
+    generation: int = 0
+    digest: str | None = None
+    digest_generation: int | None = None
+
+    def still(self, digest: str) -> bool:
+        """Nothing was recorded in the bucket since its digest was stored, and ``digest`` equals it."""
+        return self.digest_generation == self.generation and self.digest == digest
+
+
+@dataclass(frozen=True)
 class ServiceMeta:
     """Per-service bookkeeping that outlives one sweep."""
 
@@ -179,6 +195,10 @@ class ServiceMeta:
     unknown_statuses: frozenset[str] = frozenset()
     # Optimistic-concurrency version of the bookkeeping as read (0: never written).
     version: int = 0
+    # The table's key layout for this service (see table_schema.LAYOUT); older ones are upgraded.
+    layout: int = 0
+    # Every bucket's mark, read with the bookkeeping; written apart from it (per bucket, conditionally).
+    marks: Mapping[str, BucketMark] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from statusmon.adapters import sns
@@ -110,18 +111,24 @@ def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Se
     """
     table = settings.require_table()
     settings.require_topic()
-    reports = []
-    for service in services:
+
+    store = StatusStore(table)
+
+    def one(service: Service) -> SweepReport:
         try:
-            reports.append(run_sweep(service, settings))
+            return run_sweep(service, settings, store=store)
         except TableMissingError:
             raise
         except AwsError as exc:
             failed = SweepReport(service=service, complete=False)
             failed.problems.append(str(exc))
-            reports.append(failed)
+            return failed
+
+    # The services side by side, as their two Lambdas run: the sweep takes as long as the slower one.
+    with ThreadPoolExecutor(max(1, len(services))) as pool:
+        reports = list(pool.map(one, services))
     try:
-        delivery = run_redrive(settings, outbox=StatusStore(table))
+        delivery = run_redrive(settings, outbox=store)
     except AwsError as exc:
         return SweepOutcome(reports, DeliveryReport(), delivery_error=str(exc))
     return SweepOutcome(reports, delivery)

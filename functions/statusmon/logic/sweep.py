@@ -1,8 +1,11 @@
 """One sweep of one service: list, describe what needs it, diff against the table, record changes.
 
 Cost: one listing (pages of 100), Describe calls only for resources that changed (and, for
-Rekognition, failed datasets), one batched read of the known state and one of the service's
-bookkeeping, and one transaction per change. A quiet sweep writes nothing.
+Rekognition, failed datasets), one Query for the service's bookkeeping and bucket marks, and one
+transaction per change. The known states are read only for the buckets whose listing no longer
+matches their mark (:mod:`statusmon.domain.digest`): a quiet sweep reads no state and writes
+nothing, whatever the number of resources; a sweep with one change reads one bucket (1/256 of the
+states) and stores that bucket's new mark.
 
 The first sweep of a service is a silent baseline: what exists is recorded, not alerted, until a
 sweep has listed everything once (its start is recorded per service in the table); a resource
@@ -24,15 +27,20 @@ nothing to compare with).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from statusmon.adapters import table_schema as schema
 from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
+from statusmon.domain import digest
 from statusmon.domain.model import (
+    BucketMark,
     Observation,
     OutboxMessage,
     ResourceState,
@@ -47,6 +55,11 @@ from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
 from statusmon.logic.policy import AlertPolicy, decide
 
+# Describe calls in flight at once: a quiet sweep's re-described failures and a busy sweep's changes
+# take one round trip per eight instead of one each; adaptive retries slow the client down if a
+# service throttles (Describe* quotas are 5-10 per second and burst above that).
+DESCRIBE_WORKERS = 8
+
 
 class Source(Protocol):
     service: Service
@@ -60,9 +73,13 @@ class Source(Protocol):
 
 
 class Store(Protocol):
-    def load_service(self, service: Service) -> dict[str, ResourceState]: ...
+    def load_service(
+        self, service: Service, buckets: Iterable[str] | None = None
+    ) -> dict[str, ResourceState]: ...
     def service_meta(self, service: Service) -> ServiceMeta: ...
     def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool: ...
+    def save_marks(self, service: Service, marks: Mapping[str, BucketMark]) -> int: ...
+    def upgrade_keys(self, service: Service) -> bool: ...
     def get(self, arn: str) -> ResourceState | None: ...
     def record(
         self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
@@ -75,6 +92,10 @@ class SweepReport:
     baseline: bool = False
     seen: int = 0
     described: int = 0
+    # Buckets whose states were read (their listing no longer matched their mark), and how many states.
+    buckets_read: int = 0
+    states_read: int = 0
+    marks_stored: int = 0
     recorded: list[Transition] = field(default_factory=list)
     alerts_queued: int = 0
     lost_races: int = 0
@@ -97,6 +118,8 @@ class SweepReport:
             "baseline": self.baseline,
             "seen": self.seen,
             "described": self.described,
+            "buckets_read": self.buckets_read,
+            "states_read": self.states_read,
             "transitions": len(self.recorded),
             "alerts_queued": self.alerts_queued,
             "lost_races": self.lost_races,
@@ -119,11 +142,11 @@ def sweep(
     policy: AlertPolicy = AlertPolicy(),  # noqa: B008 (frozen)
     now: datetime | None = None,
     out_of_time: Callable[[], bool] = never,
+    describe_workers: int = DESCRIBE_WORKERS,
 ) -> SweepReport:
     started = time.monotonic()
     report = SweepReport(service=source.service)
     moment = now or utcnow()
-    known = store.load_service(source.service)
     meta = store.service_meta(source.service)
     report.baseline = meta.baseline_at is None
 
@@ -133,8 +156,23 @@ def sweep(
     report.stopped_early = listing.out_of_time
     report.problems += listing.problems
 
-    ready, skipped = _read_details(source, listing.observations, known, report, out_of_time)
-    skipped |= listing.unreadable
+    observations, skipped = _listed(source, listing, report, out_of_time, describe_workers)
+    listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
+    full = report.baseline or meta.layout < schema.LAYOUT
+    to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full)
+    report.buckets_read = len(to_read)
+    report.states_read = len(known)
+    described = {o.resource_arn for o in observations if o.phase is Phase.FAILED and source.redescribe_failed}
+
+    subject = [
+        o
+        for o in observations
+        if o.resource_arn not in skipped and digest.bucket_of(o.resource_arn) in to_read
+    ]
+    ready, unread = _read_details(
+        source, subject, known, report, out_of_time, described=described, workers=describe_workers
+    )
+    skipped |= unread
     complete = report.complete and not report.stopped_early
     changes = detect_changes(
         ready,
@@ -162,17 +200,120 @@ def sweep(
         # The baseline ends with the first complete listing; what it could not read in detail is
         # silenced later by its own timestamps (silence_preexisting).
         updated = replace(updated, baseline_at=moment)
-    if updated != meta:
-        try:
+    try:
+        if complete and not report.stopped_early:
+            unsettled = skipped | missing | recorder.failed
+            _mark_reconciled(store, report, meta, to_read, listed_digests, unsettled=unsettled)
+            if full and meta.layout < schema.LAYOUT and store.upgrade_keys(source.service):
+                updated = replace(updated, layout=schema.LAYOUT)
+        if updated != meta:
             # False: an overlapping sweep wrote newer bookkeeping; it stands (this one's is older).
             store.save_service_meta(source.service, updated)
-        except AwsError as exc:
-            report.problems.append(str(exc))
+    except AwsError as exc:
+        report.problems.append(str(exc))
 
     report.aws_calls = source.counter.total
     report.throttles = source.counter.throttles
     report.duration_ms = int((time.monotonic() - started) * 1000)
     return report
+
+
+def _listed(
+    source: Source, listing: Listing, report: SweepReport, out_of_time: Callable[[], bool], workers: int
+) -> tuple[list[Observation], set[str]]:
+    """The listing as the diff compares it, and the ARNs that could not be read.
+
+    A failed dataset's repeated failure shows only in its Describe, so a source that needs it has its
+    failed resources described first: the buckets' digests then cover what the diff compares.
+    """
+    first = [o for o in listing.observations if source.redescribe_failed and o.phase is Phase.FAILED]
+    detailed, skipped = _describe_all(source, first, report, out_of_time, workers)
+    observations = [detailed.get(o.resource_arn, o) for o in listing.observations]
+    return observations, skipped | listing.unreadable
+
+
+def _known_states(
+    store: Store,
+    service: Service,
+    meta: ServiceMeta,
+    listed_digests: dict[str, str],
+    skipped: set[str],
+    *,
+    full: bool,
+) -> tuple[set[str], dict[str, ResourceState]]:
+    """The buckets to diff, and their known states: those whose listing no longer matches their mark,
+    or everything (``full``: the baseline, an older key layout; or most buckets changed anyway)."""
+    if not full:
+        doubtful = {digest.bucket_of(arn) for arn in skipped | meta.missing}
+        buckets = digest.buckets_to_read(listed_digests, meta.marks, also=doubtful)
+        if len(buckets) * 2 <= digest.BUCKETS:
+            return buckets, store.load_service(service, buckets=buckets)
+    known = store.load_service(service)
+    return set(listed_digests) | set(meta.marks) | {digest.bucket_of(arn) for arn in known}, known
+
+
+def _mark_reconciled(
+    store: Store,
+    report: SweepReport,
+    meta: ServiceMeta,
+    buckets: set[str],
+    listed_digests: dict[str, str],
+    *,
+    unsettled: set[str],
+) -> None:
+    """Store the digest of every bucket this sweep read and fully reconciled, at the generation its
+    own writes brought it to; a bucket with anything unread, unrecorded or awaiting deletion stays void."""
+    writes = Counter(digest.bucket_of(t.new.resource_arn) for t in report.recorded)
+    open_buckets = {digest.bucket_of(arn) for arn in unsettled}
+    marks: dict[str, BucketMark] = {}
+    for bucket in buckets - open_buckets:
+        before = meta.marks.get(bucket, BucketMark())
+        value = listed_digests.get(bucket, digest.EMPTY)
+        if not writes[bucket] and before.still(value):
+            continue
+        generation = before.generation + writes[bucket]
+        marks[bucket] = BucketMark(generation=generation, digest=value, digest_generation=generation)
+    if marks:
+        report.marks_stored = store.save_marks(report.service, marks)
+
+
+def _describe_all(
+    source: Source,
+    observations: Sequence[Observation],
+    report: SweepReport,
+    out_of_time: Callable[[], bool],
+    workers: int,
+) -> tuple[dict[str, Observation], set[str]]:
+    """Describe each of ``observations``, ``workers`` at a time: the detailed views by ARN, and the
+    ARNs that could not be read (skipped this time, never taken as gone)."""
+
+    def describe(observation: Observation) -> Observation | AwsError | None:
+        if out_of_time():
+            return None
+        try:
+            return source.describe(observation)
+        except AwsError as exc:
+            return exc
+
+    if workers > 1 and len(observations) > 1:
+        with ThreadPoolExecutor(min(workers, len(observations))) as pool:
+            answers = list(pool.map(describe, observations))
+    else:
+        answers = [describe(o) for o in observations]
+    detailed: dict[str, Observation] = {}
+    skipped: set[str] = set()
+    for observation, answer in zip(observations, answers, strict=True):
+        if isinstance(answer, Observation):
+            detailed[observation.resource_arn] = answer
+            report.described += 1
+            continue
+        skipped.add(observation.resource_arn)
+        if answer is None:
+            report.stopped_early = True
+        elif not isinstance(answer, NotFoundError):
+            # NotFound: listed a moment ago, gone now (a project being deleted); the next listing says so.
+            report.problems.append(str(answer))
+    return detailed, skipped
 
 
 def _read_details(
@@ -181,42 +322,44 @@ def _read_details(
     known: dict[str, ResourceState],
     report: SweepReport,
     out_of_time: Callable[[], bool],
+    *,
+    described: set[str],
+    workers: int,
 ) -> tuple[list[Observation], set[str]]:
+    """The observations to diff, each described if the diff needs it (``described``: already done)."""
+    wanted = [
+        o
+        for o in observations
+        if o.resource_arn not in described
+        and needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed)
+    ]
+    detailed, skipped = _describe_all(source, wanted, report, out_of_time, workers)
     ready: list[Observation] = []
-    skipped: set[str] = set()
-    for index, observation in enumerate(observations):
-        previous = known.get(observation.resource_arn)
-        if not needs_detail(observation, previous, redescribe_failed=source.redescribe_failed):
-            ready.append(observation)
+    for observation in observations:
+        arn = observation.resource_arn
+        if arn in skipped:
             continue
-        if out_of_time():
-            report.stopped_early = True
-            skipped.update(o.resource_arn for o in observations[index:])
-            break
-        try:
-            observation = source.describe(observation)  # noqa: PLW2901 (the detailed view replaces it)
-            report.described += 1
-        except NotFoundError:
-            # Listed a moment ago, gone now (a project being deleted): the next listing says so.
-            skipped.add(observation.resource_arn)
-            continue
-        except AwsError as exc:
-            report.problems.append(str(exc))
-            skipped.add(observation.resource_arn)
-            continue
-        # Samples only for a completion that added error entries: what the warning alert shows.
-        errors_before = previous.error_entries() if previous else 0
-        if (
-            is_change(observation, previous)
-            and source.wants_error_samples(observation)
-            and error_entries(observation.details) > errors_before
-        ):
-            try:
-                observation.details["error_entries"] = source.error_samples(observation)
-            except AwsError as exc:
-                report.problems.append(str(exc))
+        observation = detailed.get(arn, observation)  # noqa: PLW2901 (the detailed view replaces it)
+        if arn in detailed or arn in described:
+            _add_error_samples(source, observation, known.get(arn), report)
         ready.append(observation)
     return ready, skipped
+
+
+def _add_error_samples(
+    source: Source, observation: Observation, previous: ResourceState | None, report: SweepReport
+) -> None:
+    # Samples only for a completion that added error entries: what the warning alert shows.
+    errors_before = previous.error_entries() if previous else 0
+    if (
+        is_change(observation, previous)
+        and source.wants_error_samples(observation)
+        and error_entries(observation.details) > errors_before
+    ):
+        try:
+            observation.details["error_entries"] = source.error_samples(observation)
+        except AwsError as exc:
+            report.problems.append(str(exc))
 
 
 class _Recorder:
@@ -236,6 +379,8 @@ class _Recorder:
         self.retention_days = retention_days
         # Unknown statuses already surfaced (by earlier sweeps, or by this one).
         self.announced = announced
+        # Resources whose change could not be written (left for the next sweep).
+        self.failed: set[str] = set()
 
     def record_all(
         self,
@@ -256,6 +401,7 @@ class _Recorder:
                 if retry is not None:
                     self._record(retry)
             except AwsError as exc:
+                self.failed.add(change.new.resource_arn)
                 self.report.problems.append(str(exc))
 
     def _record(self, transition: Transition) -> bool:
