@@ -29,7 +29,8 @@ write is conditional on its version, but a sweep that changed nothing writes not
 
 Every guard was checked by breaking it (confirm before publish, no claim, no pre-baseline silence,
 repeated failures ignored, outbox outside the transaction, no answer checks, one-listing deletion,
-no silent return, no deadline or loop check while paging): each made the long profile fail.
+no silent return, no deadline or loop check while paging, bucket marks that ignore their generation):
+each made the long profile fail.
 """
 
 from __future__ import annotations
