@@ -40,7 +40,6 @@ if str(ROOT / "functions") not in sys.path:  # run as a script: the statusmon pa
 
 from statusmon import metric_names as names  # noqa: E402
 
-HOURS_PER_MONTH = 730  # how AWS prorates monthly prices
 KIB = 1024
 GIB = KIB**3
 QUERY_PAGE_BYTES = 1024 * KIB  # DynamoDB returns at most 1 MB per Query page
