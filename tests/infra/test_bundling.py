@@ -327,8 +327,10 @@ def test_every_handler_runs_traced_from_the_asset_alone(built: Built, moto_url: 
     assert set(answers) == set(built.handlers)
     assert answers["statusmon.handlers.notify.handler"] == {"batchItemFailures": []}
     assert [m["body"]["status"] for m in drain_queue(queue_url)] == ["CREATE_FAILED"]
-    for handler, answer in answers.items():
-        assert isinstance(answer, dict), handler
+    for service in ("rekognition", "personalize"):
+        # (moto's canned 500 for these listings: a sweep that ran and reported its read problem)
+        assert answers[f"statusmon.handlers.poll_{service}.handler"]["service"] == service
+    assert answers["statusmon.handlers.redrive.handler"]["sent"] == 0  # the notifier sent it first
     assert "aws_xray_sdk.ext.botocore.patch" in outcome["modules"]
     assert not [
         m
