@@ -205,11 +205,13 @@ class PipBundling:
         return [*command, *self.requirements]
 
     def compile_command(self, output_dir: str, interpreter: Path) -> list[str]:
-        # unchecked-hash: the CDK zips the asset with fixed timestamps, so timestamp-checked bytecode
-        # would look stale to Lambda and be compiled again on every cold start.
+        # checked-hash: the CDK zips the asset with fixed timestamps, so timestamp-checked bytecode
+        # would look stale to Lambda and be compiled again on every cold start. Checking the
+        # source's hash instead costs a cold start about a millisecond, and keeps a console edit
+        # of the code from being ignored for the stale bytecode.
         return [
             str(interpreter),
-            *("-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"),
+            *("-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash"),
             *("-d", LAMBDA_TASK_ROOT, output_dir),
         ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from infra.bundling import (
     BundlingError,
     PipBundling,
     asset_requirements,
+    bundler_for,
     find_interpreter,
     function_code,
     interpreter_version,
@@ -60,6 +62,10 @@ NOT_IN_ASSET = (
     "dotenv",
     "statusmon_emulator",
     "bin",
+)
+
+READ_CO_FILENAME = (
+    "import marshal, sys; print(marshal.loads(open(sys.argv[1], 'rb').read()[16:]).co_filename, end='')"
 )
 
 IMPORT_CHECK = """
@@ -268,16 +274,45 @@ def test_every_module_has_bytecode_for_the_runtimes_python(built: Built) -> None
         check=True,
     ).stdout
     tag = f"cpython-{RUNTIME_VERSION.replace('.', '')}"
-    # Then every module of the asset has its .pyc for that version, read without checking the source
-    # (the CDK zips with fixed timestamps), naming the file where Lambda loads it from
+    # Then every module of the asset has its .pyc for that version, checked against the source's hash
+    # (the CDK zips with fixed timestamps, which would make timestamp-checked bytecode look stale)
     sources = list(built.asset.rglob("*.py"))
     assert len(sources) > 100
     for source in sources:
         compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
         header = compiled.read_bytes()[:16]
         assert header[:4].hex() == magic, compiled
-        assert int.from_bytes(header[4:8], "little") == 0b01, f"{compiled}: not an unchecked-hash pyc"
+        assert int.from_bytes(header[4:8], "little") == 0b11, f"{compiled}: not a checked-hash pyc"
     assert not [p for p in built.asset.rglob("*.pyc") if tag not in p.name]
+    # And it names the file where Lambda loads it from, not the build's folder (the asset's hash
+    # would otherwise differ on every machine)
+    settings_pyc = built.asset / "statusmon" / "__pycache__" / f"settings.{tag}.pyc"
+    filename = subprocess.run(
+        [str(built.interpreter), "-I", "-c", READ_CO_FILENAME, str(settings_pyc)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert filename == "/var/task/statusmon/settings.py"
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_a_second_build_is_byte_for_byte_the_same(built: Built, tmp_path: Path) -> None:
+    # Given the asset the synth built, and another build of it in another folder
+    again = tmp_path / "again"
+    again.mkdir()
+    bundler_for(RUNTIME, ARCHITECTURE, local=True).try_bundle(str(again))
+    # Then they are the same, bytecode included, so the asset's hash does not change between
+    # synths of the same code (a changed hash means an upload and an update of every function)
+    assert _digests(again) == _digests(built.asset)
 
 
 @pytest.mark.slow
