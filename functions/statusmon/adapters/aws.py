@@ -1,12 +1,13 @@
 """AWS clients: the process's one botocore session, and the sources' clients made from it.
 
 Every client statusmon makes (sources, SNS, CloudFormation, the table's setup) and every PynamoDB
-model's connection come from :func:`session`: a botocore session loads its endpoint data and
-service list once, so a second session costs a Lambda cold start as much again (about 100 ms), and
-PynamoDB alone would open one per model. The clients are botocore's, made the way ``boto3.client``
-makes them (boto3 adds only resources and S3 transfers, which statusmon does not use), so a Lambda
-never imports boto3 or s3transfer. They honour ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>``
-and the rest of the standard configuration exactly as boto3's do.
+model's connection come from :func:`session`: a session registers its handlers and reads botocore's
+endpoint data and service list once, for its first client (60-100 ms of a cold start, measured by
+bench/coldstart_bench.py), and PynamoDB alone would open one per model. The clients are
+botocore's, made the way ``boto3.client`` makes them (boto3 adds only resources and S3 transfers,
+which statusmon does not use), so a Lambda never imports boto3 or s3transfer. They honour
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` and the rest of the standard configuration
+exactly as boto3's do.
 
 The source clients: adaptive retries, every answer checked, calls and throttles counted.
 """
