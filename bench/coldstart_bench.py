@@ -395,7 +395,10 @@ handlers never import, and bytecode compiled for the runtime's Python. Sizes are
 {import_table(results)}
 
 `import boto3` alone is the stand-in for the runtime's own boto3 (the pinned version, precompiled
-by the same interpreter), which every handler shares: a handler imports botocore, never boto3.
+by the same interpreter). A handler imports botocore as boto3 does, but not boto3 or s3transfer;
+on top of it, Powertools (Logger, Metrics, Tracer), the X-Ray SDK (which loads asyncio), PynamoDB
+and statusmon itself, and the notifier Powertools' batch utility, which loads every event data
+class it has.
 
 ### First-call setup
 
@@ -403,9 +406,10 @@ by the same interpreter), which every handler shares: a handler imports botocore
 
 "Creates" lists what a first invocation sets up before its first request: the settings, the store,
 the DynamoDB client behind each PynamoDB model it calls (once per model where each has a session of
-its own, once in all where they share one), and its source's or SNS's client. Nothing is sent. A
-botocore session's first client pays for reading botocore's endpoint data and service list; each
-further client of the same session costs a fraction of that.
+its own, once in all where they share one), and its source's or SNS's client. Nothing is sent.
+Most of it is the botocore session's one-time work for its first client: registering its
+handlers, decoding its endpoint data (about a megabyte of JSON) and listing the service models on
+disk; each further client of the same session costs a fraction of that.
 """
 
 
