@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup demo test test-fast soak lint format synth deploy deploy-moto bench clean
+.PHONY: setup demo test test-fast soak lint format synth deploy deploy-moto bench bench-coldstart clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -57,6 +57,11 @@ deploy-moto: setup
 bench: setup
 	$(BIN)/python bench/sweep_bench.py
 	$(BIN)/python bench/delivery_bench.py
+	$(BIN)/python bench/coldstart_bench.py
+
+# The Lambda asset's size, handler imports and first-call set-up (docs/benchmarks.md, coldstart).
+bench-coldstart: setup
+	$(BIN)/python bench/coldstart_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage

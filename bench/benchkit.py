@@ -34,7 +34,7 @@ DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 
 DDB_READS = ("Query", "GetItem", "BatchGetItem", "Scan")
 DDB_WRITES = ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
-# Every PynamoDB model StatusStore uses; each has its own connection, so its own botocore client.
+# Every PynamoDB model StatusStore uses (they share one connection, so one botocore client).
 MODELS = (StateItem, HistoryItem, ServiceItem, OutboxItem)
 
 

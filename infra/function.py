@@ -20,9 +20,11 @@ from constructs import Construct
 from infra.nag import acknowledge
 from statusmon.metric_names import NAMESPACE, SERVICE_NAME
 
-# 3.14: cdk-nag's AwsSolutions-L1 wants the latest runtime, and every pinned requirement has
-# cp314 manylinux2014_aarch64 wheels (pydantic-core, wrapt).
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# 3.13, not the latest (3.14): the asset ships bytecode, which only the Python minor version that
+# compiled it reads, and the build has a CPython 3.13 to compile with (pyenv's here, or python3.13 on
+# PATH) but no 3.14 (no PyPI, npm or Debian bookworm package provides one). Precompiled, a cold start
+# skips compiling every module. Move to 3.14 with a 3.14 interpreter for the build (infra/bundling.py).
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
 POWERTOOLS_ENVIRONMENT = {
@@ -99,6 +101,14 @@ class StatusmonFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             tracing=lambda_.Tracing.ACTIVE,
+        )
+        acknowledge(
+            self.function,
+            "L1",
+            f"{RUNTIME.name}, one release behind the latest, on purpose: the asset ships bytecode compiled "
+            f"for {RUNTIME.name} by the build's CPython of that version (.pyc files load only in the minor "
+            "version that wrote them), and no CPython 3.14 is installable for the build from PyPI, npm or "
+            "Debian bookworm; precompiled, a cold start compiles nothing. Still supported by Lambda.",
         )
         self.unscoped_actions: dict[str, str] = {}
         self.acknowledge_unscoped(XRAY_ACTIONS, "active tracing")

@@ -3,18 +3,26 @@
 Logic never reads ``os.environ``: handlers and the CLI call :func:`get_settings` and pass values on.
 The CDK stack sets exactly the variables named by :data:`ENV_PREFIX` + field name (upper case);
 ``tests/infra`` checks that the two cannot drift.
+
+A plain dataclass checked by hand rather than pydantic-settings: importing the pydantic stack cost
+every cold start 150-340 ms and 7 MB of asset for eight values. The rules (and the messages) are
+the ones pydantic applied: integers may be written ``" 90 "``, ``"+5"``, ``"1_000"`` or ``"90.0"``;
+booleans as true/false, yes/no, on/off, t/f, y/n or 1/0 in any case; lists comma-separated.
+``infra/config.py`` validates the same values in ``cdk.json`` through :meth:`Settings.model_validate`
+and :attr:`Settings.model_fields`, so the stack cannot accept what the functions would reject.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import os
 import re
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
-
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "STATUSMON_"
 
@@ -23,78 +31,186 @@ _PERSONALIZE_FILTER_ARN = re.compile(
     r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:(dataset-group|dataset)/[A-Za-z0-9][A-Za-z0-9_./-]*$"
 )
 _PROJECT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,255}$")
+# An integer as text: ASCII digits, optional sign, underscores between digits, a zero fraction.
+_INTEGER_TEXT = re.compile(r"[+-]?(?P<digits>[0-9]+(?:_[0-9]+)*)(?:\.0+)?", re.ASCII)
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message says which and how to fix it."""
 
 
-def _split(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+class InvalidValue(ValueError):
+    """One value broke its rule; ``str()`` is the rule's message, without the variable's name."""
+
+
+# -- how each kind of value is read ----------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue("Input should be a valid string")
     return value
 
 
-class Settings(BaseSettings):
+def _integer(value: object) -> int:
+    if isinstance(value, int):  # bool included: True is 1, as pydantic read it
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValue("Input should be a finite number")
+        if not value.is_integer():
+            raise InvalidValue("Input should be a valid integer, got a number with a fractional part")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        match = _INTEGER_TEXT.fullmatch(text)
+        if match:
+            return int(text.partition(".")[0])
+        raise InvalidValue("Input should be a valid integer, unable to parse string as an integer")
+    raise InvalidValue("Input should be a valid integer")
+
+
+def _at_least(minimum: int, maximum: int | None = None) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        number = _integer(value)
+        if number < minimum:
+            raise InvalidValue(f"Input should be greater than or equal to {minimum}")
+        if maximum is not None and number > maximum:
+            raise InvalidValue(f"Input should be less than or equal to {maximum}")
+        return number
+
+    return parse
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str | int):
+        if str(value).lower() in _TRUE:
+            return True
+        if str(value).lower() in _FALSE:
+            return False
+        raise InvalidValue("Input should be a valid boolean, unable to interpret input")
+    raise InvalidValue("Input should be a valid boolean")
+
+
+def _comma_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise InvalidValue("Input should be a valid list")
+    return [_text(item) for item in value]
+
+
+def _topic_arn(value: object) -> str:
+    arn = _text(value)
+    if arn and not _TOPIC_ARN.match(arn):
+        raise InvalidValue("expected arn:aws:sns:REGION:ACCOUNT:TOPIC")
+    return arn
+
+
+def _project_names(value: object) -> list[str]:
+    names = _comma_list(value)
+    bad = [name for name in names if not _PROJECT_NAME.match(name)]
+    if bad:
+        raise InvalidValue(f"not a Custom Labels project name: {bad[0]!r} (letters, digits, _ . -)")
+    return names
+
+
+def _personalize_filter_arns(value: object) -> list[str]:
+    arns = _comma_list(value)
+    bad = [arn for arn in arns if not _PERSONALIZE_FILTER_ARN.match(arn)]
+    if bad:
+        raise InvalidValue(
+            f"not a Personalize dataset group or dataset ARN: {bad[0]!r} "
+            "(expected arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME or .../dataset/GROUP/TYPE)"
+        )
+    return arns
+
+
+class FieldSpec(NamedTuple):
+    """What a setting is for and how its value is read."""
+
+    description: str
+    parse: Callable[[object], Any]
+
+
+def _spec(description: str, parse: Callable[[object], Any]) -> dict[str, FieldSpec]:
+    return {"spec": FieldSpec(description, parse)}
+
+
+# -- the settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
     """Every setting statusmon reads, with its default."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
-
-    table_name: str = Field(default="", description="DynamoDB status table (required by every command).")
-    topic_arn: str = Field(default="", description="SNS topic that receives alerts (required to notify).")
-    history_retention_days: int = Field(
-        default=90, ge=1, le=3650, description="Days a history item is kept before DynamoDB TTL removes it."
+    table_name: str = field(
+        default="", metadata=_spec("DynamoDB status table (required by every command).", _text)
     )
-    alert_warnings: bool = Field(
+    topic_arn: str = field(
+        default="", metadata=_spec("SNS topic that receives alerts (required to notify).", _topic_arn)
+    )
+    history_retention_days: int = field(
+        default=90,
+        metadata=_spec("Days a history item is kept before DynamoDB TTL removes it.", _at_least(1, 3650)),
+    )
+    alert_warnings: bool = field(
         default=True,
-        description="Alert (severity warning) when a dataset completes with error entries.",
+        metadata=_spec("Alert (severity warning) when a dataset completes with error entries.", _boolean),
     )
-    alert_recoveries: bool = Field(
-        default=False, description="Alert (severity info) when a failed resource completes again."
+    alert_recoveries: bool = field(
+        default=False,
+        metadata=_spec("Alert (severity info) when a failed resource completes again.", _boolean),
     )
-    project_names: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Only watch these Custom Labels projects (comma-separated)."
-    )
-    personalize_filter_arns: Annotated[list[str], NoDecode] = Field(
+    project_names: list[str] = field(
         default_factory=list,
-        description="Only watch import jobs of these Personalize dataset groups or datasets (comma list).",
+        metadata=_spec("Only watch these Custom Labels projects (comma-separated).", _project_names),
     )
-    sweep_deadline_seconds: int = Field(
+    personalize_filter_arns: list[str] = field(
+        default_factory=list,
+        metadata=_spec(
+            "Only watch import jobs of these Personalize dataset groups or datasets (comma list).",
+            _personalize_filter_arns,
+        ),
+    )
+    sweep_deadline_seconds: int = field(
         default=0,
-        ge=0,
-        description="Stop a sweep this long after it started (0: no deadline; Lambda uses its own timeout).",
+        metadata=_spec(
+            "Stop a sweep this long after it started (0: no deadline; Lambda uses its own timeout).",
+            _at_least(0),
+        ),
     )
 
-    @field_validator("project_names", "personalize_filter_arns", mode="before")
-    @classmethod
-    def _comma_list(cls, value: object) -> object:
-        return _split(value)
+    # Field name -> FieldSpec, in declaration order (the name infra/config.py reads it by).
+    model_fields: ClassVar[Mapping[str, FieldSpec]]
 
-    @field_validator("topic_arn")
     @classmethod
-    def _topic(cls, value: str) -> str:
-        if value and not _TOPIC_ARN.match(value):
-            raise ValueError("expected arn:aws:sns:REGION:ACCOUNT:TOPIC")
-        return value
+    def model_validate(cls, values: Mapping[str, object]) -> Settings:
+        """Settings from field names to values (text or already typed); unknown names are ignored.
 
-    @field_validator("project_names")
-    @classmethod
-    def _projects(cls, value: list[str]) -> list[str]:
-        bad = [name for name in value if not _PROJECT_NAME.match(name)]
-        if bad:
-            raise ValueError(f"not a Custom Labels project name: {bad[0]!r} (letters, digits, _ . -)")
-        return value
-
-    @field_validator("personalize_filter_arns")
-    @classmethod
-    def _personalize(cls, value: list[str]) -> list[str]:
-        bad = [arn for arn in value if not _PERSONALIZE_FILTER_ARN.match(arn)]
-        if bad:
-            raise ValueError(
-                f"not a Personalize dataset group or dataset ARN: {bad[0]!r} "
-                "(expected arn:aws:personalize:REGION:ACCOUNT:dataset-group/NAME or .../dataset/GROUP/TYPE)"
-            )
-        return value
+        A bad value raises :class:`InvalidValue` (a ``ValueError``) with the rule's message, the
+        first field in declaration order first; a wrong type or range also says what the setting is
+        for, since ``cdk.json`` names it by its key rather than its variable.
+        """
+        parsed: dict[str, Any] = {}
+        for name, spec in cls.model_fields.items():
+            if name not in values:
+                continue
+            try:
+                parsed[name] = spec.parse(values[name])
+            except InvalidValue as exc:
+                if str(exc).startswith("Input should be"):
+                    raise InvalidValue(f"{exc} ({spec.description})") from None
+                raise
+        return cls(**parsed)
 
     def require_table(self) -> str:
         if not self.table_name:
@@ -108,6 +224,9 @@ class Settings(BaseSettings):
         if not self.topic_arn:
             raise SettingsError(f"{ENV_PREFIX}TOPIC_ARN is not set: export the stack's TopicArn output")
         return self.topic_arn
+
+
+Settings.model_fields = MappingProxyType({f.name: f.metadata["spec"] for f in fields(Settings)})
 
 
 def check_endpoints(environ: Mapping[str, str]) -> None:
@@ -135,22 +254,26 @@ def env_names() -> frozenset[str]:
     return frozenset(ENV_PREFIX + name.upper() for name in Settings.model_fields)
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Parse settings; a bad value raises :class:`SettingsError` with a one-line message."""
-    try:
-        if environ is None:
-            return Settings()
-        values = {
-            key[len(ENV_PREFIX) :].lower(): value
-            for key, value in environ.items()
-            if key.upper().startswith(ENV_PREFIX)
-        }
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "?"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse settings (from ``os.environ`` by default); a bad value raises :class:`SettingsError`
+    with a one-line message naming the variable.
+
+    Names are matched without regard to case; when two spellings of one name are set, the last in
+    the environment's order wins.
+    """
+    source = os.environ if environ is None else environ
+    values: dict[str, Any] = {
+        key[len(ENV_PREFIX) :].lower(): value
+        for key, value in source.items()
+        if key.upper().startswith(ENV_PREFIX)
+    }
+    for name, spec in Settings.model_fields.items():
+        if name in values:
+            try:
+                values[name] = spec.parse(values[name])
+            except InvalidValue as exc:
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()}: {exc}") from None
+    return Settings(**{name: values[name] for name in Settings.model_fields if name in values})
 
 
 @functools.cache

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.bundling import find_interpreter
+from infra.function import RUNTIME
 from tests.infra.conftest import ROOT
 
 
@@ -43,14 +45,22 @@ def test_cdk_synth_needs_no_credentials_and_no_docker(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads((out / "validation-report.json").read_text())
     assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])
-    # And the asset holds arm64 CPython 3.14 binaries and the statusmon package
+    # And the asset holds arm64 binaries for the runtime's CPython, the statusmon package, and its
+    # bytecode for that Python when the synth found one to compile with (else it said so)
     template = json.loads((out / "statusmon.template.json").read_text())
     (asset,) = {
         r["Metadata"]["aws:asset:path"]
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function"
     }
-    binaries = [p.name for p in (out / asset / "pydantic_core").glob("*.so")]
+    tag = "cpython-" + RUNTIME.name.removeprefix("python").replace(".", "")
+    binaries = [p.name for p in (out / asset).rglob("*.so")]
     assert binaries
-    assert all("cpython-314-aarch64-linux-gnu" in name for name in binaries), binaries
+    assert all(f"{tag}-aarch64-linux-gnu" in name for name in binaries), binaries
     assert (out / asset / "statusmon" / "settings.py").is_file()
+    bytecode = out / asset / "statusmon" / "__pycache__" / f"settings.{tag}.pyc"
+    if find_interpreter(RUNTIME.name.removeprefix("python")):
+        assert bytecode.is_file()
+    else:
+        assert not bytecode.exists()
+        assert "no CPython" in result.stderr

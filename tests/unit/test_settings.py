@@ -1,6 +1,6 @@
 import pytest
 
-from statusmon.settings import SettingsError, env_names, get_settings, load_settings
+from statusmon.settings import InvalidValue, Settings, SettingsError, env_names, get_settings, load_settings
 
 
 def test_defaults() -> None:
@@ -70,3 +70,206 @@ def test_env_names_are_the_fields(monkeypatch: pytest.MonkeyPatch) -> None:
         assert get_settings().table_name == "from-env"
     finally:
         get_settings.cache_clear()
+
+
+# -- the rules, one by one (the same pydantic-settings applied before the dataclass replaced it) ----
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail"
+DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS"
+
+
+def test_every_setting_and_default() -> None:
+    # Given nothing set, then exactly these settings, with these defaults
+    settings = load_settings({})
+    assert {name: getattr(settings, name) for name in Settings.model_fields} == {
+        "table_name": "",
+        "topic_arn": "",
+        "history_retention_days": 90,
+        "alert_warnings": True,
+        "alert_recoveries": False,
+        "project_names": [],
+        "personalize_filter_arns": [],
+        "sweep_deadline_seconds": 0,
+    }
+    assert env_names() == {f"STATUSMON_{name.upper()}" for name in Settings.model_fields}
+    assert all(spec.description for spec in Settings.model_fields.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("90", 90),
+        (" 90 ", 90),
+        ("\t7\n", 7),
+        ("+5", 5),
+        ("1_000", 1000),
+        ("00090", 90),
+        ("90.0", 90),
+        ("90.00", 90),
+        ("3650", 3650),
+    ],
+)
+def test_whole_numbers_are_read_as_pydantic_read_them(value: str, expected: int) -> None:
+    assert load_settings({"STATUSMON_HISTORY_RETENTION_DAYS": value}).history_retention_days == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "HISTORY_RETENTION_DAYS",
+            "",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "HISTORY_RETENTION_DAYS",
+            "90.5",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "HISTORY_RETENTION_DAYS",
+            "9e1",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "HISTORY_RETENTION_DAYS",
+            "1__0",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "HISTORY_RETENTION_DAYS",
+            "٣",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        ("HISTORY_RETENTION_DAYS", "-0", "Input should be greater than or equal to 1"),
+        ("HISTORY_RETENTION_DAYS", "3651", "Input should be less than or equal to 3650"),
+        ("SWEEP_DEADLINE_SECONDS", "-1", "Input should be greater than or equal to 0"),
+        (
+            "SWEEP_DEADLINE_SECONDS",
+            "soon",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        ("ALERT_RECOVERIES", " true", "Input should be a valid boolean, unable to interpret input"),
+        ("ALERT_RECOVERIES", "", "Input should be a valid boolean, unable to interpret input"),
+        ("TOPIC_ARN", f" {TOPIC}", "expected arn:aws:sns:REGION:ACCOUNT:TOPIC"),
+        ("TOPIC_ARN", "arn:aws:sqs:us-east-1:123456789012:q", "expected arn:aws:sns:REGION:ACCOUNT:TOPIC"),
+        ("PROJECT_NAMES", "shoes,a b", "not a Custom Labels project name: 'a b' (letters, digits, _ . -)"),
+        ("PROJECT_NAMES", "x" * 256, "not a Custom Labels project name"),
+        (
+            "PERSONALIZE_FILTER_ARNS",
+            f"{GROUP},arn:aws:personalize:us-east-1:123456789012:solution/x",
+            "solution/x",
+        ),
+    ],
+)
+def test_each_rule_fails_with_its_one_line_message(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({f"STATUSMON_{name}": value})
+    text = str(raised.value)
+    assert text.startswith(f"STATUSMON_{name}: ")
+    assert message in text
+    assert "\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(v, True) for v in ("true", "TRUE", "True", "yes", "Y", "on", "oN", "1", "t")]
+    + [(v, False) for v in ("false", "FALSE", "no", "N", "off", "0", "f")],
+)
+def test_booleans_in_every_spelling_pydantic_took(value: str, expected: bool) -> None:
+    settings = load_settings({"STATUSMON_ALERT_WARNINGS": value, "STATUSMON_ALERT_RECOVERIES": value})
+    assert (settings.alert_warnings, settings.alert_recoveries) == (expected, expected)
+
+
+def test_topics_lists_and_arns_that_pass() -> None:
+    settings = load_settings(
+        {
+            "STATUSMON_TOPIC_ARN": "arn:aws-cn:sns:cn-north-1:123456789012:alerts.fifo",
+            "STATUSMON_PROJECT_NAMES": " shoes , ,hats.v2,",
+            "STATUSMON_PERSONALIZE_FILTER_ARNS": f"{GROUP}, {DATASET}",
+            "STATUSMON_TABLE_NAME": " spaced ",
+        }
+    )
+    assert settings.topic_arn.endswith(".fifo")
+    assert settings.project_names == ["shoes", "hats.v2"]
+    assert settings.personalize_filter_arns == [GROUP, DATASET]
+    assert settings.table_name == " spaced "  # taken as given, as before
+    assert load_settings({"STATUSMON_PROJECT_NAMES": ","}).project_names == []
+
+
+def test_names_are_matched_without_regard_to_case_and_unknown_ones_are_ignored() -> None:
+    settings = load_settings(
+        {"statusmon_table_name": "lower", "STATUSMON_NO_SUCH_SETTING": "x", "TABLE_NAME": "y"}
+    )
+    assert settings.table_name == "lower"
+
+
+def test_the_first_bad_variable_in_declaration_order_is_reported() -> None:
+    with pytest.raises(SettingsError, match=r"^STATUSMON_HISTORY_RETENTION_DAYS: "):
+        load_settings({"STATUSMON_PROJECT_NAMES": "a b", "STATUSMON_HISTORY_RETENTION_DAYS": "soon"})
+
+
+def test_settings_are_frozen_and_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings({})
+    with pytest.raises(AttributeError):
+        settings.table_name = "other"  # type: ignore[misc]
+    monkeypatch.setenv("STATUSMON_TABLE_NAME", "first")
+    get_settings.cache_clear()
+    try:
+        first = get_settings()
+        monkeypatch.setenv("STATUSMON_TABLE_NAME", "second")
+        assert get_settings() is first
+        assert first.table_name == "first"
+    finally:
+        get_settings.cache_clear()
+
+
+# -- typed values: how infra/config.py validates cdk.json with the same rules ----------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("history_retention_days", 30, 30),
+        ("history_retention_days", 30.0, 30),
+        ("history_retention_days", True, 1),
+        ("alert_warnings", 0, False),
+        ("alert_warnings", 1.0, True),
+        ("project_names", ["shoes", "hats"], ["shoes", "hats"]),
+        ("project_names", ("shoes",), ["shoes"]),
+        ("personalize_filter_arns", [GROUP], [GROUP]),
+        ("topic_arn", TOPIC, TOPIC),
+    ],
+)
+def test_model_validate_takes_typed_values(field: str, value: object, expected: object) -> None:
+    assert getattr(Settings.model_validate({field: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("history_retention_days", 0, "Input should be greater than or equal to 1 (Days a history item"),
+        ("history_retention_days", 1.5, "got a number with a fractional part (Days a history item"),
+        ("history_retention_days", None, "Input should be a valid integer (Days"),
+        ("history_retention_days", float("nan"), "Input should be a finite number (Days"),
+        ("alert_warnings", 2, "Input should be a valid boolean, unable to interpret input (Alert"),
+        ("alert_warnings", 1.5, "Input should be a valid boolean (Alert"),
+        ("project_names", "shoes", None),
+        ("project_names", 5, "Input should be a valid list (Only watch"),
+        ("project_names", [1], "Input should be a valid string (Only watch"),
+        ("project_names", ["a b"], "not a Custom Labels project name: 'a b'"),
+        ("topic_arn", 5, "Input should be a valid string (SNS topic"),
+    ],
+)
+def test_model_validate_says_what_is_wrong_in_one_line(
+    field: str, value: object, message: str | None
+) -> None:
+    if message is None:
+        assert Settings.model_validate({field: value}).project_names == ["shoes"]
+        return
+    with pytest.raises(InvalidValue) as raised:
+        Settings.model_validate({field: value})
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert isinstance(raised.value, ValueError)

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import botocore
 from botocore.exceptions import BotoCoreError, ClientError
 
 from statusmon.adapters.errors import AwsError, translate
@@ -93,8 +94,22 @@ def check_raw_answer(operation_model: Any, response_dict: dict[str, Any], **_: A
         raise MalformedAnswerError(f"{name}: malformed answer ({problem}); the next sweep reads it again")
 
 
+# botocore emits before-parse since 1.35.16 (September 2024). In Lambda botocore is the runtime's,
+# not the pinned one: an older one would take the hook and never call it, so refuse it instead.
+BEFORE_PARSE_SINCE = (1, 35, 16)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in text.split(".")[:3])
+
+
 def guard(client: Any) -> Any:
     """Check every answer of ``client`` before botocore parses it."""
+    if _version(botocore.__version__) < BEFORE_PARSE_SINCE:
+        raise AwsError(
+            f"botocore {botocore.__version__} cannot check answers before parsing them (needs "
+            f"{'.'.join(map(str, BEFORE_PARSE_SINCE))} or newer): update the runtime's or ship a newer one"
+        )
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-parse.{service}.*", check_raw_answer, unique_id="statusmon-answers")
     return client

@@ -1,14 +1,28 @@
-"""boto3 clients for the sources: adaptive retries, every answer checked, calls and throttles counted."""
+"""AWS clients: the process's one botocore session, and the sources' clients made from it.
+
+Every client statusmon makes (sources, SNS, CloudFormation, the table's setup) and every PynamoDB
+model's connection come from :func:`session`: a session registers its handlers and reads botocore's
+endpoint data and service list once, for its first client (60-100 ms of a cold start, measured by
+bench/coldstart_bench.py), and PynamoDB alone would open one per model. The clients are
+botocore's, made the way ``boto3.client`` makes them (boto3 adds only resources and S3 transfers,
+which statusmon does not use), so a Lambda never imports boto3 or s3transfer. They honour
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` and the rest of the standard configuration
+exactly as boto3's do.
+
+The source clients: adaptive retries, every answer checked, calls and throttles counted.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import Counter
 from typing import Any
 
-import boto3
 from botocore.config import Config
+from botocore.session import Session, get_session
+from pynamodb.connection import Connection
 
 from statusmon.adapters.answers import guard
 from statusmon.adapters.errors import THROTTLING_CODES
@@ -58,9 +72,54 @@ class CallCounter:
                 self.throttles += 1
 
 
+# botocore makes clients from one session safely one at a time only (PynamoDB gives each thread a
+# session of its own for that reason); the CLI's tests and the demo have threads, a Lambda has none.
+_CREATING = threading.RLock()
+
+
+@functools.cache
+def session() -> Session:
+    """The process's botocore session (credentials, region and endpoint data resolved once)."""
+    return get_session()
+
+
+def create_client(service: str, *, region: str | None = None, config: Config | None = None) -> Any:
+    """A plain botocore client of :func:`session` (what ``boto3.client`` returns)."""
+    with _CREATING:
+        return session().create_client(service, region_name=region, config=config)
+
+
+class _Boto3Clients:
+    """``boto3.client(name, region_name=...)``, answered by :func:`create_client`: for code written
+    against boto3's module API, so that it shares the session and boto3 is never imported."""
+
+    def client(self, service_name: str, region_name: str | None = None, config: Config | None = None) -> Any:
+        return create_client(service_name, region=region_name, config=config)
+
+
+boto3_clients = _Boto3Clients()
+
+
+class SessionConnection(Connection):
+    """A PynamoDB connection whose DynamoDB client is made from :func:`session`.
+
+    PynamoDB 6.1 gives every ``Connection`` a botocore session of its own (its ``session``
+    property calls ``botocore.session.get_session()``) and takes none as a parameter: overriding
+    that property is the one place to share ours. One connection serves every model of a table.
+    """
+
+    @property
+    def session(self) -> Session:
+        return session()
+
+    @property
+    def client(self) -> Any:
+        with _CREATING:
+            return super().client
+
+
 def client(service: str, counter: CallCounter | None = None, *, region: str | None = None) -> Any:
-    created = boto3.client(service, region_name=region, config=_config())  # type: ignore[call-overload]
-    return prepare(created, counter)
+    return prepare(create_client(service, region=region, config=_config()), counter)
 
 
 def prepare(client: Any, counter: CallCounter | None = None) -> Any:

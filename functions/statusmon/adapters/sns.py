@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from statusmon.adapters.aws import create_client
 from statusmon.adapters.errors import translate
 from statusmon.domain.model import OutboxMessage
 
@@ -38,7 +38,7 @@ def publish(message: OutboxMessage, topic_arn: str, *, client: Any = None) -> st
 @functools.cache
 def _client() -> Any:
     # One client per process, reused across warm invocations.
-    return boto3.client("sns", config=CONFIG)
+    return create_client("sns", config=CONFIG)
 
 
 def ensure_topic(name: str, *, client: Any = None) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from statusmon.adapters.aws import create_client
 from statusmon.adapters.errors import NotFoundError, error_code, translate
 
 # Output keys the stack defines (infra/stack.py) and the CLI reads.
@@ -27,7 +27,7 @@ def outputs_of(
     stack_name: str, client: Any = None, *, required: tuple[str, ...] = REQUIRED_OUTPUTS
 ) -> dict[str, str]:
     """The stack's outputs by key; raises if a ``required`` one is absent or the stack is missing."""
-    cloudformation = client or boto3.client("cloudformation")
+    cloudformation = client or create_client("cloudformation")
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as exc:

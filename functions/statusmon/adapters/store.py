@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 from pynamodb.attributes import (
     BooleanAttribute,
     MapAttribute,
@@ -22,11 +21,13 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.exceptions import DeleteError, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from statusmon.adapters import aws
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
 from statusmon.domain.digest import bucket_of
@@ -35,6 +36,9 @@ from statusmon.domain.vocabulary import ResourceType, Service, is_failed
 
 # Bucket Queries in flight at once (each reads a few kB; well inside on-demand throughput).
 QUERY_WORKERS = 8
+# The table's setup (`statusmon local-setup`, never a Lambda) calls `boto3.client`: clients of the
+# process's one botocore session, without importing boto3.
+boto3 = aws.boto3_clients
 
 
 class _ByServiceIndex(GlobalSecondaryIndex["StateItem"]):
@@ -230,12 +234,30 @@ class StatusStore:
         self.region = region
         # ARNs read through the by_service index under a key layout older than table_schema.LAYOUT.
         self._old_keys: dict[Service, set[str]] = {}
-        for model in (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem):
-            # PynamoDB binds a model to its table through Meta; rebinding drops the cached connection.
-            if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
-                model.Meta.table_name = table_name
-                setattr(model.Meta, "region", region)  # noqa: B010 (PynamoDB adds it at class creation)
-                model._connection = None
+        models = (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem)
+        bound = StateItem._connection
+        if (
+            bound is not None
+            and isinstance(bound.connection, aws.SessionConnection)
+            and all(model._connection is bound for model in models)
+            and bound.table_name == table_name
+            and getattr(StateItem.Meta, "region", None) == region
+        ):
+            return
+        # PynamoDB binds a model to its table through Meta and caches a connection per model, each on
+        # a botocore session of its own. The five models are items of one table: they share one
+        # connection (one DynamoDB client) on the process's session, which knows the table's keys and
+        # indexes from StateItem, the model that declares them all.
+        for model in models:
+            model.Meta.table_name = table_name
+            setattr(model.Meta, "region", region)  # noqa: B010 (PynamoDB adds it at class creation)
+            model._connection = None
+        connection = aws.SessionConnection(region=region)
+        connection.add_meta_table(StateItem._get_connection().get_meta_table())
+        shared = TableConnection(table_name, region=region)
+        shared.connection = connection
+        for model in models:
+            model._connection = shared
 
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
