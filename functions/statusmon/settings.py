@@ -22,6 +22,8 @@ _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,
 _PERSONALIZE_FILTER_ARN = re.compile(
     r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:(dataset-group|dataset)/[A-Za-z0-9][A-Za-z0-9_./-]*$"
 )
+_EVENT_BUS_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,256}$")
+_EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256}$")
 _PROJECT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,255}$")
 
 
@@ -59,6 +61,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Only watch import jobs of these Personalize dataset groups or datasets (comma list).",
     )
+    event_bus_name: str = Field(
+        default="default",
+        description="EventBridge bus that receives the state-change events (a name or an ARN).",
+    )
     sweep_deadline_seconds: int = Field(
         default=0,
         ge=0,
@@ -75,6 +81,16 @@ class Settings(BaseSettings):
     def _topic(cls, value: str) -> str:
         if value and not _TOPIC_ARN.match(value):
             raise ValueError("expected arn:aws:sns:REGION:ACCOUNT:TOPIC")
+        return value
+
+    @field_validator("event_bus_name")
+    @classmethod
+    def _bus(cls, value: str) -> str:
+        if not (_EVENT_BUS_NAME.match(value) or _EVENT_BUS_ARN.match(value)):
+            raise ValueError(
+                "expected an EventBridge bus name (letters, digits, . - _ /; 'default' for the account's "
+                "default bus) or arn:aws:events:REGION:ACCOUNT:event-bus/NAME"
+            )
         return value
 
     @field_validator("project_names")
