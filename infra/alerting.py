@@ -1,8 +1,14 @@
-"""Alerting: the encrypted alert topic, and the two deliverers of the outbox with the notifier's DLQ.
+"""Alerting: the encrypted alert topic, the ops topic, and the two deliverers of the outbox.
 
 The sweeps write each alert into the table's outbox (pk ``OUTBOX``). The notifier delivers a new
 outbox item as the stream brings it; the redrive delivers, on the schedule, whatever is still
 pending. Both may touch outbox items only, and publish to the topic.
+
+The topic's key: by default the AWS-managed ``aws/sns`` (no monthly fee; every publisher of the
+account may use it, CloudWatch alarms may not); with ``customer_managed_key``, a key of this stack
+that CloudWatch may use for this account's alarms. A stream batch the notifier still fails after its
+retries goes to the ops topic as Lambda's failure record or, when the stack has alarms, to an SQS
+queue that an alarm watches; its alert stays in the outbox either way, for the redrive.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from infra.config import setting_variable
 from infra.function import AccountArn, StatusmonFunction
 from infra.nag import acknowledge
 from infra.scheduled import ScheduledFunction
+from infra.topics import PublishTarget
 from statusmon.adapters.table_schema import OUTBOX_PK, STREAM_FILTER_PATTERN
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
@@ -32,9 +39,9 @@ REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
 # List pending (Query), claim and release (UpdateItem), confirm (DeleteItem): outbox items only.
 OUTBOX_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 OUTBOX_ONLY = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OUTBOX_PK]}}
-TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
-# A stream record that still fails after this many tries or this long goes to the DLQ (and its
-# alarm) instead of blocking the shard behind it; its alert stays in the outbox for the redrive.
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"
+# A stream record that still fails after this many tries or this long goes to the failure destination
+# instead of blocking the shard behind it; its alert stays in the outbox for the redrive.
 STREAM_RETRY_ATTEMPTS = 10
 STREAM_MAX_RECORD_AGE = cdk.Duration.hours(6)
 # Confused-deputy guard on the topic and key policies: CloudWatch acts for this account's alarms only.
@@ -58,55 +65,41 @@ class Alerting(Construct):
         period: cdk.Duration,
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
+        customer_managed_key: bool,
+        ops_topic_arn: str | None,
+        stream_failures_to_queue: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description="statusmon: encrypts the alert topic",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
-        # CloudWatch alarms publish to this topic (unless an ops topic is configured): an encrypted
-        # topic only accepts them if the key lets CloudWatch use it, for this account's alarms only.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions=ALARMS_OF_THIS_ACCOUNT,
-            )
-        )
+        self.key = self._customer_managed_key(removal_policy) if customer_managed_key else None
         self.topic = sns.Topic(
-            self, "Topic", display_name="statusmon alerts", master_key=self.key, enforce_ssl=True
+            self,
+            "Topic",
+            display_name="statusmon alerts",
+            master_key=self.key or kms.Alias.from_alias_name(self, "AwsManagedKey", AWS_MANAGED_SNS_KEY),
+            enforce_ssl=True,
         )
-        # enforce_ssl gives the topic a policy (its TLS Deny), and that policy replaces the SNS default
-        # one: without this Allow, no alarm could publish here.
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarmsToPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions=ALARMS_OF_THIS_ACCOUNT,
+        if self.key is not None:
+            # enforce_ssl gives the topic a policy (its TLS Deny), and that policy replaces the SNS
+            # default one: without this Allow, no alarm could publish here.
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudWatchAlarmsToPublish",
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    conditions=ALARMS_OF_THIS_ACCOUNT,
+                )
             )
-        )
         for email in alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        self.alerts = PublishTarget(self.topic, self.key)
+        # Where statusmon's own failures go: its alarms, or Lambda's records of failed runs.
+        self.ops = (
+            PublishTarget(sns.Topic.from_topic_arn(self, "OpsTopic", ops_topic_arn))
+            if ops_topic_arn
+            else self.alerts
+        )
 
-        self.dlq = sqs.Queue(
-            self,
-            "NotifyDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        acknowledge(
-            self.dlq,
-            "SQS3",
-            "This queue is the dead-letter queue: the on-failure destination of the notifier's stream",
-        )
         delivery_environment = {**environment, setting_variable("topic_arn"): self.topic.topic_arn}
         self.fn = StatusmonFunction(
             self,
@@ -121,6 +114,7 @@ class Alerting(Construct):
         )
         self.function = self.fn.function
         self._allow_delivery(self.fn, table)
+        self.dlq = self._dead_letter_queue() if stream_failures_to_queue else None
         self.function.add_event_source(
             sources.DynamoEventSource(
                 table,
@@ -131,7 +125,7 @@ class Alerting(Construct):
                 bisect_batch_on_error=True,
                 retry_attempts=STREAM_RETRY_ATTEMPTS,
                 max_record_age=STREAM_MAX_RECORD_AGE,
-                on_failure=sources.SqsDlq(self.dlq),
+                on_failure=sources.SqsDlq(self.dlq) if self.dlq else self.ops.stream_failures_of(self.fn),
             )
         )
         # The event source's grant_stream_read: DescribeStream, GetRecords and GetShardIterator on
@@ -154,9 +148,43 @@ class Alerting(Construct):
         )
         self._allow_delivery(self.redrive.fn, table)
 
+    def _customer_managed_key(self, removal_policy: cdk.RemovalPolicy) -> kms.Key:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description="statusmon: encrypts the alert topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        # CloudWatch alarms publish to this topic (unless an ops topic is configured): an encrypted
+        # topic only accepts them if the key lets CloudWatch use it, for this account's alarms only.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=ALARMS_OF_THIS_ACCOUNT,
+            )
+        )
+        return key
+
+    def _dead_letter_queue(self) -> sqs.Queue:
+        dlq = sqs.Queue(
+            self,
+            "NotifyDlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        acknowledge(
+            dlq,
+            "SQS3",
+            "This queue is the dead-letter queue: the on-failure destination of the notifier's stream",
+        )
+        return dlq
+
     def _allow_delivery(self, fn: StatusmonFunction, table: dynamodb.ITable) -> None:
         """Outbox items (partition key OUTBOX) and nothing else of the table; publish to the topic."""
         fn.allow(OUTBOX_ACTIONS, [table.table_arn], conditions=OUTBOX_ONLY)
-        # Not grant_publish: its kms:GenerateDataKey* wildcard is wider than publishing needs.
-        fn.allow(["sns:Publish"], [self.topic.topic_arn])
-        fn.allow(TOPIC_KEY_ACTIONS, [self.key.key_arn])
+        self.alerts.allow_publish(fn)

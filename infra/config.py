@@ -74,6 +74,11 @@ class StatusmonConfig(BaseModel):
     personalize_filter_arns: tuple[str, ...] = ()
     log_retention_days: int = 30
     throwaway: bool = False
+    # The paid extras, off by default; their prices are in the README's configuration table.
+    dashboard: bool = False
+    custom_metrics: bool = False
+    customer_managed_key: bool = False
+    alarms: bool = False
 
     @field_validator("stack_name")
     @classmethod
@@ -145,6 +150,17 @@ class StatusmonConfig(BaseModel):
             )
         return value
 
+    @field_validator("alarms")
+    @classmethod
+    def _alarms(cls, value: bool, info: ValidationInfo) -> bool:
+        # Validated after the fields above, so their values are in info.data.
+        if value and not (info.data.get("customer_managed_key") or info.data.get("ops_topic_arn")):
+            raise ValueError(
+                "CloudWatch alarms cannot publish to the alert topic under the AWS-managed key aws/sns; "
+                "also set customer_managed_key to true, or ops_topic_arn to a topic CloudWatch may publish to"
+            )
+        return value
+
     @property
     def rate_seconds(self) -> int:
         match = _RATE.match(self.schedule_rate)
@@ -173,6 +189,11 @@ class StatusmonConfig(BaseModel):
                 text = str(value)
             environment[setting_variable(field)] = text
         return environment
+
+    def powertools_environment(self) -> dict[str, str]:
+        """The Powertools switches a function needs beyond its service name and metrics namespace."""
+        # Without custom metrics the handlers still call add_metric; Powertools then prints nothing.
+        return {"POWERTOOLS_METRICS_DISABLED": str(not self.custom_metrics).lower()}
 
 
 def setting_variable(field: str) -> str:

@@ -1,4 +1,4 @@
-"""A statusmon Lambda function with its own log group, role and error alarm.
+"""A statusmon Lambda function with its own log group, role and (on demand) error alarm.
 
 Every function of the stack is one of these, so runtime, architecture, logging, tracing and the
 Powertools environment are decided once. Callers add permissions through ``allow*``, which keep
@@ -102,16 +102,23 @@ class StatusmonFunction(Construct):
         )
         self.unscoped_actions: dict[str, str] = {}
         self.acknowledge_unscoped(XRAY_ACTIONS, "active tracing")
-        self.error_alarm = cloudwatch.Alarm(
-            self,
-            "Errors",
-            alarm_description=f"statusmon {construct_id} raised an error (see its log group)",
-            metric=self.function.metric_errors(period=cdk.Duration.minutes(5), statistic="Sum"),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
+        self._error_alarm: cloudwatch.Alarm | None = None
+
+    def error_alarm(self) -> cloudwatch.Alarm:
+        """The alarm on this function's errors, created on first use: each alarm is billed monthly, and
+        without the ``alarms`` option failures reach people another way (see infra/topics.py)."""
+        if self._error_alarm is None:
+            self._error_alarm = cloudwatch.Alarm(
+                self,
+                "Errors",
+                alarm_description=f"statusmon {self.node.id} raised an error (see its log group)",
+                metric=self.function.metric_errors(period=cdk.Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+        return self._error_alarm
 
     def allow(
         self,

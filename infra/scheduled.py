@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -12,13 +13,15 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.function import StatusmonFunction
+from infra.topics import PublishTarget
 
 
 class ScheduledFunction(Construct):
-    """A function invoked at a fixed rate, one invocation at a time, with its log group, role and alarm.
+    """A function invoked at a fixed rate, one invocation at a time, with its log group and role.
 
     Reserved concurrency 1: two runs never overlap. A missed or failed run is not retried: the next
-    scheduled one catches up. Callers add permissions through ``.fn`` (:class:`StatusmonFunction`).
+    scheduled one catches up; the stack either alarms on its errors or has Lambda report each failed
+    run (``report_failures_to``). Callers add permissions through ``.fn`` (:class:`StatusmonFunction`).
     """
 
     def __init__(
@@ -53,7 +56,6 @@ class ScheduledFunction(Construct):
             reserved_concurrency=1,
         )
         self.function = self.fn.function
-        self.error_alarm = self.fn.error_alarm
         self.function.configure_async_invoke(
             retry_attempts=0, max_event_age=cdk.Duration.seconds(max(60, min(period.to_seconds(), 21600)))
         )
@@ -64,3 +66,19 @@ class ScheduledFunction(Construct):
             schedule=events.Schedule.expression(f"rate({schedule_rate})"),
             targets=[targets.LambdaFunction(self.function)],
         )
+
+    def error_alarm(self) -> cloudwatch.Alarm:
+        return self.fn.error_alarm()
+
+    def report_failures_to(self, target: PublishTarget) -> None:
+        """Lambda publishes a record of each run that failed (an error, a timeout, or an invocation
+        dropped because the previous run still held the one slot past ``max_event_age``) to ``target``,
+        with this function's role."""
+        # configure_async_invoke may be called only once, and PollFunction (infra/polling.py) builds this
+        # construct with a fixed set of arguments: the destination goes onto the config made above.
+        invoke_config = self.function.node.find_child("EventInvokeConfig").node.default_child
+        assert isinstance(invoke_config, lambda_.CfnEventInvokeConfig)
+        invoke_config.destination_config = lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+            on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=target.topic.topic_arn)
+        )
+        target.allow_publish(self.fn)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.alerting import Alerting
@@ -39,8 +39,21 @@ class StatusmonStack(cdk.Stack):
         log_retention = logs.RetentionDays[LOG_RETENTION[config.log_retention_days]]
         period = cdk.Duration.seconds(config.rate_seconds)
 
-        table = StatusStorage(self, "Storage", removal_policy=removal).table
-        environment = config.function_environment(table_name=table.table_name)
+        table = StatusStorage(
+            self,
+            "Storage",
+            removal_policy=removal,
+            # The AWS-owned key costs nothing; aws/dynamodb shows its use in CloudTrail, for KMS requests.
+            encryption=(
+                dynamodb.TableEncryption.AWS_MANAGED
+                if config.customer_managed_key
+                else dynamodb.TableEncryption.DEFAULT
+            ),
+        ).table
+        environment = {
+            **config.function_environment(table_name=table.table_name),
+            **config.powertools_environment(),
+        }
         alerting = Alerting(
             self,
             "Alerting",
@@ -52,6 +65,9 @@ class StatusmonStack(cdk.Stack):
             period=period,
             log_retention=log_retention,
             removal_policy=removal,
+            customer_managed_key=config.customer_managed_key,
+            ops_topic_arn=config.ops_topic_arn,
+            stream_failures_to_queue=config.alarms,
         )
 
         pollers = {
@@ -69,37 +85,41 @@ class StatusmonStack(cdk.Stack):
             )
             for service in config.services
         }
+        scheduled = [alerting.redrive, *pollers.values()]
+        if not config.alarms:
+            # No alarm can reach the topic under aws/sns; Lambda's own record of a failed run can.
+            for fn in scheduled:
+                fn.report_failures_to(alerting.ops)
 
-        ops_topic = (
-            sns.Topic.from_topic_arn(self, "OpsTopic", config.ops_topic_arn)
-            if config.ops_topic_arn
-            else alerting.topic
-        )
         observability = Observability(
             self,
             "Observability",
-            ops_topic=ops_topic,
+            alarm_topic=alerting.ops.topic if config.alarms else None,
+            error_alarms=(
+                [alerting.fn.error_alarm(), *(fn.error_alarm() for fn in scheduled)] if config.alarms else []
+            ),
+            custom_metrics=config.custom_metrics,
+            dashboard=config.dashboard,
             sources=list(pollers),
             schedule_period=period,
             functions={"notify": alerting.function, "redrive": alerting.redrive.function}
             | {f"poll {s}": p.function for s, p in pollers.items()},
-            alarms=[
-                alerting.fn.error_alarm,
-                alerting.redrive.error_alarm,
-                *(p.error_alarm for p in pollers.values()),
-            ],
             dlq=alerting.dlq,
         )
 
         cdk.CfnOutput(self, OUTPUT_TABLE_NAME, value=table.table_name, description="The status table")
         cdk.CfnOutput(self, OUTPUT_TOPIC_ARN, value=alerting.topic.topic_arn, description="The alert topic")
-        cdk.CfnOutput(self, OUTPUT_DLQ_URL, value=alerting.dlq.queue_url, description="Undeliverable alerts")
-        cdk.CfnOutput(
-            self,
-            OUTPUT_DASHBOARD_URL,
-            value=(
-                f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
-                f"#dashboards:name={observability.dashboard.dashboard_name}"
-            ),
-            description="The statusmon CloudWatch dashboard",
-        )
+        if alerting.dlq is not None:
+            cdk.CfnOutput(
+                self, OUTPUT_DLQ_URL, value=alerting.dlq.queue_url, description="Undeliverable alerts"
+            )
+        if observability.dashboard is not None:
+            cdk.CfnOutput(
+                self,
+                OUTPUT_DASHBOARD_URL,
+                value=(
+                    f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
+                    f"#dashboards:name={observability.dashboard.dashboard_name}"
+                ),
+                description="The statusmon CloudWatch dashboard",
+            )

@@ -1,4 +1,10 @@
-"""The status table, built from :data:`statusmon.adapters.table_schema.TABLE` (names are never retyped)."""
+"""The status table, built from :data:`statusmon.adapters.table_schema.TABLE` (names are never retyped).
+
+Always encrypted at rest. ``TableEncryption.DEFAULT`` is DynamoDB's AWS-owned key (the template says
+``SSEEnabled: false``, which means that key, not "unencrypted"): no key fee and no KMS requests.
+``AWS_MANAGED`` is ``aws/dynamodb`` in the account: its use shows in CloudTrail, and DynamoDB's
+requests to it are billed as KMS requests.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,14 @@ def _string(name: str) -> dynamodb.Attribute:
 
 
 class StatusStorage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, removal_policy: cdk.RemovalPolicy) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        removal_policy: cdk.RemovalPolicy,
+        encryption: dynamodb.TableEncryption,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
             self,
@@ -27,7 +40,7 @@ class StatusStorage(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=encryption,
             removal_policy=removal_policy,
         )
         for index in TABLE.indexes:

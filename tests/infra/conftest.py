@@ -15,6 +15,9 @@ from infra.application import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERT_EMAILS = ["ops@example.com", "ml-team@example.com"]
+# The paid extras, all on: the stack as it was before they became options (README: "everything on").
+EVERYTHING_ON = {"dashboard": True, "custom_metrics": True, "customer_managed_key": True, "alarms": True}
+PROFILES = ("default", "everything")
 
 
 @dataclass(frozen=True)
@@ -55,5 +58,19 @@ def synthesize(outdir: Path, **overrides: Any) -> Synth:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The stack of the shipped cdk.json, plus two alert email subscriptions."""
+    """The stack of the shipped cdk.json (the default profile), plus two alert email subscriptions."""
     return synthesize(tmp_path_factory.mktemp("cdk.out"), alert_emails=ALERT_EMAILS)
+
+
+@pytest.fixture(scope="session")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The shipped cdk.json with every paid extra on, plus the same two subscriptions."""
+    return synthesize(
+        tmp_path_factory.mktemp("cdk.out.everything"), alert_emails=ALERT_EMAILS, **EVERYTHING_ON
+    )
+
+
+@pytest.fixture(scope="session", params=PROFILES)
+def profile(request: pytest.FixtureRequest) -> Synth:
+    """Each of the two profiles in turn, for what must hold in both."""
+    return request.getfixturevalue("synth" if request.param == "default" else "everything")

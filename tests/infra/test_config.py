@@ -47,6 +47,15 @@ def test_the_shipped_cdk_json_is_valid_and_matches_the_defaults() -> None:
         ({"throwaway": "sometimes"}, "statusmon.throwaway", "true or false"),
         ({"stack_name": "9lives"}, "statusmon.stack_name", "starting with a letter"),
         ({"schedule": "5 minutes"}, "statusmon.schedule", "schedule_rate"),
+        ({"dashboard": "maybe"}, "statusmon.dashboard", "true or false"),
+        ({"custom_metrics": "maybe"}, "statusmon.custom_metrics", "true or false"),
+        ({"customer_managed_key": "maybe"}, "statusmon.customer_managed_key", "true or false"),
+        ({"alarms": True}, "statusmon.alarms", "customer_managed_key to true, or ops_topic_arn"),
+        (
+            {"alarms": True, "customer_managed_key": "maybe"},
+            "statusmon.customer_managed_key",
+            "true or false",
+        ),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_key_and_the_fix(
@@ -108,3 +117,22 @@ def test_app_py_prints_one_line_and_exits_1_on_a_bad_value() -> None:
     assert "Traceback" not in result.stderr
     assert len(lines) == 1
     assert lines[0].startswith("statusmon: cdk.json context statusmon.schedule_rate: ")
+
+
+def test_the_paid_extras_are_off_by_default_and_alarms_need_a_topic_cloudwatch_can_use() -> None:
+    # Given no options
+    config = load_config({})
+    # Then no dashboard, no custom metrics (Powertools is told so), no key of our own, no alarms
+    assert (config.dashboard, config.custom_metrics, config.customer_managed_key, config.alarms) == (
+        False,
+        False,
+        False,
+        False,
+    )
+    assert config.powertools_environment() == {"POWERTOOLS_METRICS_DISABLED": "true"}
+    assert load_config({"custom_metrics": True}).powertools_environment() == {
+        "POWERTOOLS_METRICS_DISABLED": "false"
+    }
+    # And alarms are accepted with either a topic key CloudWatch may use or an ops topic
+    assert load_config({"alarms": True, "customer_managed_key": True}).alarms
+    assert load_config({"alarms": True, "ops_topic_arn": "arn:aws:sns:us-east-1:123456789012:ops"}).alarms

@@ -89,7 +89,8 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
         return boto3.client(service, endpoint_url=cloudformation_endpoint, region_name=REGION)  # type: ignore[call-overload]
 
     outputs = outputs_of(STACK, client("cloudformation"))
-    assert set(outputs) == {"TableName", "TopicArn", "DlqUrl", "DashboardUrl"}
+    # (the default profile: no DLQ, no dashboard, so no DlqUrl or DashboardUrl)
+    assert set(outputs) == {"TableName", "TopicArn"}
     # And the table exists with the keys, indexes and stream of table_schema.TABLE
     table = client("dynamodb").describe_table(TableName=outputs["TableName"])["Table"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == [TABLE.partition_key, TABLE.sort_key]
@@ -108,9 +109,9 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
     # And three schedules invoke them: each poller's and the redrive's, at the configured rate
     rules = client("events").list_rules()["Rules"]
     assert [r["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"] * 3
-    # And the topic is the encrypted one the outputs name
+    # And the topic is the encrypted one the outputs name, under the AWS-managed key by default
     topic = client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])
-    assert topic["Attributes"]["KmsMasterKeyId"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+    assert topic["Attributes"]["KmsMasterKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/aws/sns"
     # And the statusmon command, given only the stack name, reads the deployed (empty) table
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STATUSMON_"))}
     env |= {

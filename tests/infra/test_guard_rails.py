@@ -1,4 +1,5 @@
-"""cdk-nag and cfn-lint on the synthesized template: nothing unsuppressed, nothing unexplained."""
+"""cdk-nag and cfn-lint on the synthesized template of each profile: nothing unsuppressed, nothing
+unexplained."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.infra.conftest import Synth
 CFN_LINT_IGNORED = "W3005"
 
 
-def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason(synth: Synth) -> None:
+def test_cdk_nag_has_no_unsuppressed_findings_and_every_suppression_has_a_reason(profile: Synth) -> None:
+    synth = profile
     # Given the validation report cdk-nag wrote during the synth
     report = json.loads((synth.outdir / "validation-report.json").read_text())
     (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
@@ -59,7 +61,8 @@ def _policy_at(synth: Synth, construct_path: str) -> dict[str, Any]:
     return policy
 
 
-def test_each_wildcard_acknowledgement_names_exactly_the_actions_it_covers(synth: Synth) -> None:
+def test_each_wildcard_acknowledgement_names_exactly_the_actions_it_covers(profile: Synth) -> None:
+    synth = profile
     # Given every acknowledged wildcard-resource finding (IAM5[Resource::...]) of the synth
     report = json.loads((synth.outdir / "validation-report.json").read_text())
     (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
@@ -86,7 +89,8 @@ def test_each_wildcard_acknowledgement_names_exactly_the_actions_it_covers(synth
             assert set(_ACTION.findall(finding["reason"])) == covered, finding["ruleName"]
 
 
-def test_cfn_lint_reports_nothing(synth: Synth, tmp_path: Path) -> None:
+def test_cfn_lint_reports_nothing(profile: Synth, tmp_path: Path) -> None:
+    synth = profile
     # Given the synthesized template on disk
     template = tmp_path / "statusmon.template.json"
     template.write_text(json.dumps(synth.json))

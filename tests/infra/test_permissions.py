@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 
 from infra.function import AccountArn, StatusmonFunction
 from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK
-from tests.infra.conftest import Synth
+from tests.infra.conftest import PROFILES, Synth
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
@@ -51,16 +51,18 @@ def render(value: Any, names: dict[str, str]) -> Any:
 
 
 def names_for(synth: Synth, function: dict[str, Any] | None = None) -> dict[str, str]:
-    """Readable names of the stack's one table, topic, key and queue (and a function's own log group)."""
+    """Readable names of the stack's one table and topic, its key and queue when it has them (and a
+    function's own log group)."""
     names = {}
-    for resource_type, name in (
-        ("AWS::DynamoDB::Table", "Table"),
-        ("AWS::SNS::Topic", "Topic"),
-        ("AWS::KMS::Key", "TopicKey"),
-        ("AWS::SQS::Queue", "Dlq"),
+    for resource_type, name, required in (
+        ("AWS::DynamoDB::Table", "Table", True),
+        ("AWS::SNS::Topic", "Topic", True),
+        ("AWS::KMS::Key", "TopicKey", False),
+        ("AWS::SQS::Queue", "Dlq", False),
     ):
-        (logical_id,) = synth.resources(resource_type)
-        names[logical_id] = name
+        found = list(synth.resources(resource_type))
+        assert len(found) == 1 if required else len(found) <= 1, resource_type
+        names.update(dict.fromkeys(found, name))
     if function is not None:
         names[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]] = "OwnLogGroup"
     return names
@@ -96,11 +98,11 @@ def grants(synth: Synth, function: dict[str, Any]) -> dict[tuple[str, str], set[
 TABLE = ("Table.Arn", NO_CONDITION)
 BY_SERVICE = (f"Table.Arn/index/{BY_SERVICE_INDEX.name}", NO_CONDITION)
 OWN_LOGS = {("OwnLogGroup.Arn", NO_CONDITION): LOG_ACTIONS}
-DELIVERY = {
-    ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
-    ("Topic", NO_CONDITION): {"sns:Publish"},
-    ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"},
-}
+OUTBOX = {("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}}
+# Publishing: to the topic; under the customer-managed key, also its two data-key actions. In the default
+# profile every function publishes, Lambda's records of its failures if nothing else (aws/sns needs no grant).
+PUBLISH = {("Topic", NO_CONDITION): {"sns:Publish"}}
+PUBLISH_UNDER_KEY = {**PUBLISH, ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"}}
 POLL_TABLE = {
     TABLE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     BY_SERVICE: {"dynamodb:Query"},
@@ -117,7 +119,16 @@ POLL_DYNAMO = {
     POLL_REKOGNITION: {**POLL_TABLE, **own_bookkeeping("rekognition")},
     POLL_PERSONALIZE: {**POLL_TABLE, **own_bookkeeping("personalize")},
 }
-EXPECTED_GRANTS = {
+STREAM = {
+    # ListStreams is the DynamoDB event source's; IAM grants it on "*" only.
+    ("*", NO_CONDITION): XRAY_ACTIONS | {"dynamodb:ListStreams"},
+    ("Table.StreamArn", NO_CONDITION): {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    },
+}
+POLLERS = {
     POLL_REKOGNITION: {
         **OWN_LOGS,
         ("*", NO_CONDITION): XRAY_ACTIONS | {"rekognition:DescribeProjects"},
@@ -135,39 +146,55 @@ EXPECTED_GRANTS = {
         },
         **POLL_DYNAMO[POLL_PERSONALIZE],
     },
-    NOTIFY_HANDLER: {
-        **OWN_LOGS,
-        # ListStreams is the DynamoDB event source's; IAM grants it on "*" only.
-        ("*", NO_CONDITION): XRAY_ACTIONS | {"dynamodb:ListStreams"},
-        ("Table.StreamArn", NO_CONDITION): {
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-        },
-        ("Dlq.Arn", NO_CONDITION): {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
-        **DELIVERY,
+}
+EXPECTED_GRANTS = {
+    "default": {
+        **{handler: {**grants, **PUBLISH} for handler, grants in POLLERS.items()},
+        NOTIFY_HANDLER: {**OWN_LOGS, **STREAM, **OUTBOX, **PUBLISH},
+        REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **OUTBOX, **PUBLISH},
     },
-    REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **DELIVERY},
+    # Alarms report failures: the pollers publish nothing, the notifier's failed batches go to the DLQ.
+    "everything": {
+        **POLLERS,
+        NOTIFY_HANDLER: {
+            **OWN_LOGS,
+            **STREAM,
+            ("Dlq.Arn", NO_CONDITION): {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"},
+            **OUTBOX,
+            **PUBLISH_UNDER_KEY,
+        },
+        REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **OUTBOX, **PUBLISH_UNDER_KEY},
+    },
 }
 
 
-@pytest.mark.parametrize("handler", sorted(EXPECTED_GRANTS))
-def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(synth: Synth, handler: str) -> None:
-    # Given one function of the stack
+@pytest.mark.parametrize("profile_name", PROFILES)
+@pytest.mark.parametrize("handler", sorted(EXPECTED_GRANTS["default"]))
+def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(
+    request: pytest.FixtureRequest, profile_name: str, handler: str
+) -> None:
+    # Given one function of the stack, in one profile
+    synth: Synth = request.getfixturevalue("synth" if profile_name == "default" else "everything")
     function = functions_by_handler(synth)[handler]
     # When we collect what its role allows, by resource and condition
     found = grants(synth, function)
-    # Then it is exactly what its code calls: nothing more, nothing on a wider resource
-    assert found == EXPECTED_GRANTS[handler]
+    # Then it is exactly what its code (and Lambda, for its failure records) calls: nothing more,
+    # nothing on a wider resource
+    assert found == EXPECTED_GRANTS[profile_name][handler]
 
 
-def test_every_function_has_its_expected_grants(synth: Synth) -> None:
-    # Given the functions of the shipped configuration
+def test_every_function_has_its_expected_grants(profile: Synth) -> None:
+    # Given the functions of either profile
     # Then each one is covered by the exact-grant test above (a new function needs its own entry)
-    assert set(functions_by_handler(synth)) == set(EXPECTED_GRANTS)
+    assert (
+        set(functions_by_handler(profile))
+        == set(EXPECTED_GRANTS["default"])
+        == set(EXPECTED_GRANTS["everything"])
+    )
 
 
-def test_poll_functions_touch_only_the_table_and_its_by_service_index(synth: Synth) -> None:
+def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: Synth) -> None:
+    synth = profile
     # Given each poll function's DynamoDB grants
     for handler in (POLL_REKOGNITION, POLL_PERSONALIZE):
         dynamo = {
@@ -180,7 +207,8 @@ def test_poll_functions_touch_only_the_table_and_its_by_service_index(synth: Syn
         assert dynamo == POLL_DYNAMO[handler], handler
 
 
-def test_deliverers_touch_outbox_items_only(synth: Synth) -> None:
+def test_deliverers_touch_outbox_items_only(profile: Synth) -> None:
+    synth = profile
     # Given the notifier and the redrive
     for handler in (NOTIFY_HANDLER, REDRIVE_HANDLER):
         found = grants(synth, functions_by_handler(synth)[handler])
@@ -192,7 +220,8 @@ def test_deliverers_touch_outbox_items_only(synth: Synth) -> None:
         }, handler
 
 
-def test_no_role_can_scan_batch_or_use_a_wildcard_action(synth: Synth) -> None:
+def test_no_role_can_scan_batch_or_use_a_wildcard_action(profile: Synth) -> None:
+    synth = profile
     # Given every policy of the stack
     for policy in synth.resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -210,10 +239,22 @@ def _cloudwatch_alarms_condition() -> dict[str, Any]:
     }
 
 
+def test_by_default_the_topic_policy_only_denies_publishing_without_tls(synth: Synth) -> None:
+    # Given the default profile's topic policy: nothing to allow, every publisher is in the account
+    (policy,) = synth.resources("AWS::SNS::TopicPolicy").values()
+    (statement,) = render(policy["Properties"]["PolicyDocument"]["Statement"], names_for(synth))
+    # Then it is the TLS Deny alone
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
 def test_topic_policy_lets_this_accounts_alarms_publish_and_denies_publishing_without_tls(
-    synth: Synth,
+    everything: Synth,
 ) -> None:
-    # Given the alert topic's policy (enforce_ssl replaces the SNS default policy with it)
+    synth = everything
+    # Given the alert topic's policy under the customer-managed key (enforce_ssl replaces the SNS
+    # default policy with it)
     (topic_id,) = synth.resources("AWS::SNS::Topic")
     (policy,) = synth.resources("AWS::SNS::TopicPolicy").values()
     assert policy["Properties"]["Topics"] == [{"Ref": topic_id}]
@@ -235,8 +276,9 @@ def test_topic_policy_lets_this_accounts_alarms_publish_and_denies_publishing_wi
 
 
 def test_topic_key_lets_this_accounts_alarms_encrypt_and_nothing_else_outside_the_account(
-    synth: Synth,
+    everything: Synth,
 ) -> None:
+    synth = everything
     # Given the topic's key policy
     key = synth.only("AWS::KMS::Key")["Properties"]
     statements = render(key["KeyPolicy"]["Statement"], names_for(synth))

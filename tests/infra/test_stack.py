@@ -27,8 +27,9 @@ def functions_by_handler(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def test_every_function_is_arm64_python_314_json_logs_and_traced(synth: Synth) -> None:
-    # Given the synthesized stack
+def test_every_function_is_arm64_python_314_json_logs_and_traced(profile: Synth) -> None:
+    synth = profile
+    # Given the synthesized stack (either profile)
     # When we look at each function
     functions = synth.resources("AWS::Lambda::Function")
     # Then all four (two pollers, the notifier, the redrive) share one runtime, architecture, logging
@@ -47,7 +48,22 @@ def test_every_function_is_arm64_python_314_json_logs_and_traced(synth: Synth) -
         assert props["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == metric_names.NAMESPACE
 
 
-def test_environment_variables_are_ones_the_settings_model_reads(synth: Synth) -> None:
+def _metrics_disabled(synth: Synth) -> set[str]:
+    return {
+        fn["Properties"]["Environment"]["Variables"]["POWERTOOLS_METRICS_DISABLED"]
+        for fn in synth.resources("AWS::Lambda::Function").values()
+    }
+
+
+def test_custom_metrics_are_off_by_default_and_on_when_enabled(synth: Synth, everything: Synth) -> None:
+    # Given the default profile: every function tells Powertools to print no metrics (none is billed)
+    assert _metrics_disabled(synth) == {"true"}
+    # And with custom_metrics on, every function emits them
+    assert _metrics_disabled(everything) == {"false"}
+
+
+def test_environment_variables_are_ones_the_settings_model_reads(profile: Synth) -> None:
+    synth = profile
     # Given every function of the stack
     table_ref = {"Ref": next(iter(synth.resources("AWS::DynamoDB::Table")))}
     topic_ref = {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
@@ -133,14 +149,22 @@ def test_table_keys_indexes_stream_ttl_and_protection(synth: Synth) -> None:
     assert props["StreamSpecification"] == {"StreamViewType": TABLE.stream_view_type}
     assert props["TimeToLiveSpecification"] == {"AttributeName": TABLE.ttl_attribute, "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
-    # And it is encrypted, recoverable, and kept when the stack goes
-    assert props["SSESpecification"]["SSEEnabled"] is True
+    # And it is recoverable, and kept when the stack goes
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
 
 
-def test_notifier_reads_only_new_outbox_items_with_bounded_retries_and_a_dlq(synth: Synth) -> None:
+def test_table_is_encrypted_at_rest_with_an_aws_key_in_both_profiles(synth: Synth, everything: Synth) -> None:
+    # Given the default profile: DynamoDB's AWS-owned key (CloudFormation spells it SSEEnabled false;
+    # DynamoDB has no unencrypted tables), so no KMS request is billed
+    assert synth.only("AWS::DynamoDB::Table")["Properties"]["SSESpecification"] == {"SSEEnabled": False}
+    # And with customer_managed_key on: the AWS-managed key aws/dynamodb (KMS, no key of ours given)
+    assert everything.only("AWS::DynamoDB::Table")["Properties"]["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_notifier_reads_only_new_outbox_items_with_bounded_retries(profile: Synth) -> None:
+    synth = profile
     # Given the notifier's event source mapping
     mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
     # Then it filters with table_schema.STREAM_FILTER_PATTERN
@@ -151,10 +175,41 @@ def test_notifier_reads_only_new_outbox_items_with_bounded_retries_and_a_dlq(syn
     assert mapping["BisectBatchOnFunctionError"] is True
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
     assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
-    # And sends what still fails to the DLQ
-    dlq_id = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-    assert synth.json["Resources"][dlq_id]["Type"] == "AWS::SQS::Queue"
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
+
+
+def _topic_ref(synth: Synth) -> dict[str, str]:
+    (topic_id,) = synth.resources("AWS::SNS::Topic")
+    return {"Ref": topic_id}
+
+
+def test_by_default_lambda_reports_every_failure_to_the_alert_topic(synth: Synth) -> None:
+    # Given the default profile (no alarm can publish to a topic under aws/sns)
+    topic = _topic_ref(synth)
+    # Then a stream batch the notifier still fails after its retries is published to the topic
+    mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
+    # And so is each failed run of the scheduled functions (both pollers and the redrive)
+    functions = functions_by_handler(synth)
+    scheduled = {functions[h][0] for h in (*POLL_HANDLERS, REDRIVE_HANDLER)}
+    configs = synth.resources("AWS::Lambda::EventInvokeConfig").values()
+    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs} == scheduled
+    for config in configs:
+        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
+    # And there is no queue to watch and no alarm to pay for
+    assert synth.resources("AWS::SQS::Queue") == {}
+    assert synth.resources("AWS::CloudWatch::Alarm") == {}
+
+
+def test_with_alarms_failed_stream_batches_wait_in_a_dlq(everything: Synth) -> None:
+    # Given every option on
+    mapping = everything.only("AWS::Lambda::EventSourceMapping")["Properties"]
+    # Then what the notifier still fails goes to the SQS DLQ (which an alarm watches, below)
+    dlq_id = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert everything.json["Resources"][dlq_id]["Type"] == "AWS::SQS::Queue"
+    # And a failed scheduled run is reported by its error alarm, not by a destination
+    for config in everything.resources("AWS::Lambda::EventInvokeConfig").values():
+        assert "DestinationConfig" not in config["Properties"]
 
 
 def _denies_insecure_transport(synth: Synth, policy_type: str, target_key: str, target_id: str) -> bool:
@@ -170,15 +225,12 @@ def _denies_insecure_transport(synth: Synth, policy_type: str, target_key: str, 
     return False
 
 
-def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_addresses(synth: Synth) -> None:
-    # Given the alert topic
+def test_topic_is_encrypted_tls_only_and_mails_the_configured_addresses(profile: Synth) -> None:
+    synth = profile
+    # Given the alert topic (either profile)
     (topic_id, topic), *_ = synth.resources("AWS::SNS::Topic").items()
-    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
-    # Then it is encrypted with a rotated customer key that CloudWatch alarms may use
-    key = synth.json["Resources"][key_id]["Properties"]
-    assert key["EnableKeyRotation"] is True
-    principals = [s.get("Principal", {}).get("Service") for s in key["KeyPolicy"]["Statement"]]
-    assert "cloudwatch.amazonaws.com" in principals
+    # Then it is encrypted with a KMS key
+    assert topic["Properties"]["KmsMasterKeyId"]
     # And it refuses publishing without TLS
     assert _denies_insecure_transport(synth, "AWS::SNS::TopicPolicy", "Topics", topic_id)
     # And each configured address is subscribed by email
@@ -187,8 +239,28 @@ def test_topic_is_kms_encrypted_tls_only_and_mails_the_configured_addresses(synt
     assert {s["Properties"]["Protocol"] for s in subscriptions} == {"email"}
 
 
-def test_dlq_is_encrypted_and_tls_only(synth: Synth) -> None:
-    # Given every queue of the stack (the notifier's DLQ)
+def test_by_default_the_topic_key_is_aws_managed_and_no_key_is_billed(synth: Synth) -> None:
+    # Given the default profile
+    topic = synth.only("AWS::SNS::Topic")["Properties"]
+    # Then the topic is under aws/sns (no monthly fee), and the stack has no key of its own
+    assert json.dumps(topic["KmsMasterKeyId"]).endswith(':alias/aws/sns"]]}')
+    assert synth.resources("AWS::KMS::Key") == {}
+
+
+def test_a_customer_managed_key_encrypts_the_topic_and_cloudwatch_may_use_it(everything: Synth) -> None:
+    # Given customer_managed_key on
+    topic = everything.only("AWS::SNS::Topic")["Properties"]
+    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    # Then the topic is encrypted with a rotated customer key that CloudWatch alarms may use
+    key = everything.json["Resources"][key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    principals = [s.get("Principal", {}).get("Service") for s in key["KeyPolicy"]["Statement"]]
+    assert "cloudwatch.amazonaws.com" in principals
+
+
+def test_dlq_is_encrypted_and_tls_only(everything: Synth) -> None:
+    synth = everything
+    # Given every queue of the stack (the notifier's DLQ, there with alarms)
     queues = synth.resources("AWS::SQS::Queue")
     assert queues
     for queue_id, queue in queues.items():
@@ -204,8 +276,9 @@ def _alarms_by_metric(synth: Synth) -> dict[str, list[dict[str, Any]]]:
     return alarms
 
 
-def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(synth: Synth) -> None:
-    # Given no ops topic configured
+def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(everything: Synth) -> None:
+    synth = everything
+    # Given alarms, custom metrics and the customer-managed key on, and no ops topic configured
     topic_ref = {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
     # When we group the alarms by metric
     alarms = _alarms_by_metric(synth)
@@ -232,19 +305,24 @@ def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(syn
             assert alarm["AlarmActions"] == [topic_ref]
 
 
-def test_outputs_are_the_ones_the_cli_reads(synth: Synth) -> None:
-    # Given the template's outputs
-    outputs = synth.json["Outputs"]
-    # Then they carry exactly these keys
-    assert {"TableName", "TopicArn", "DlqUrl", "DashboardUrl"} <= set(outputs)
-    table_id = next(iter(synth.resources("AWS::DynamoDB::Table")))
-    assert outputs["TableName"]["Value"] == {"Ref": table_id}
-    assert outputs["TopicArn"]["Value"] == {"Ref": next(iter(synth.resources("AWS::SNS::Topic")))}
+def test_outputs_are_the_ones_the_cli_reads(synth: Synth, everything: Synth) -> None:
+    for profile, extra in ((synth, set()), (everything, {"DlqUrl", "DashboardUrl"})):
+        # Given the template's outputs
+        outputs = profile.json["Outputs"]
+        # Then the table and topic are always there; the DLQ and dashboard when they exist
+        assert set(outputs) == {"TableName", "TopicArn"} | extra
+        table_id = next(iter(profile.resources("AWS::DynamoDB::Table")))
+        assert outputs["TableName"]["Value"] == {"Ref": table_id}
+        assert outputs["TopicArn"]["Value"] == {"Ref": next(iter(profile.resources("AWS::SNS::Topic")))}
 
 
-def test_dashboard_shows_sweeps_transitions_alerts_calls_and_durations(synth: Synth) -> None:
+def test_no_dashboard_by_default(synth: Synth) -> None:
+    assert synth.resources("AWS::CloudWatch::Dashboard") == {}
+
+
+def test_dashboard_shows_sweeps_transitions_alerts_calls_and_durations(everything: Synth) -> None:
     # Given the dashboard body (a JSON string with tokens joined in)
-    body = synth.only("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
+    body = everything.only("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"]
     text = json.dumps(body)
     # Then it graphs the statusmon metrics users look at
     for name in (
@@ -258,17 +336,35 @@ def test_dashboard_shows_sweeps_transitions_alerts_calls_and_durations(synth: Sy
         assert name in text, name
 
 
+OPS_TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"
+
+
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """A second configuration: one service, an hourly rate, an ops topic, a throwaway stack, filters."""
+    """Another configuration: one service, an hourly rate, an ops topic taking alarms (with custom
+    metrics, so staleness ones too; no customer-managed key), a throwaway stack, filters."""
     return synthesize(
         tmp_path_factory.mktemp("variant"),
         services=["personalize"],
         schedule_rate="1 hour",
-        ops_topic_arn="arn:aws:sns:us-east-1:123456789012:ops",
+        ops_topic_arn=OPS_TOPIC,
+        alarms=True,
+        custom_metrics=True,
         throwaway=True,
         personalize_filter_arns=["arn:aws:personalize:us-east-1:123456789012:dataset-group/shop"],
         log_retention_days=7,
+    )
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Options picked one by one: a dashboard without custom metrics, the customer-managed key
+    without alarms, and an ops topic."""
+    return synthesize(
+        tmp_path_factory.mktemp("mixed"),
+        dashboard=True,
+        customer_managed_key=True,
+        ops_topic_arn=OPS_TOPIC,
     )
 
 
@@ -289,7 +385,9 @@ def test_a_configured_ops_topic_receives_the_alarms(variant: Synth) -> None:
     # Then every alarm notifies it, not the alert topic
     for group in _alarms_by_metric(variant).values():
         for alarm in group:
-            assert alarm["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:ops"]
+            assert alarm["AlarmActions"] == [OPS_TOPIC]
+    # And the alert topic keeps aws/sns: no key is needed for alarms that go elsewhere
+    assert variant.resources("AWS::KMS::Key") == {}
 
 
 def test_a_throwaway_stack_deletes_its_table_and_filters_reach_the_poller(variant: Synth) -> None:
@@ -340,3 +438,31 @@ def test_configured_values_reach_the_functions_as_settings_they_parse(tmp_path) 
         assert settings.personalize_filter_arns == groups, handler
         assert (settings.alert_recoveries, settings.alert_warnings) == (True, False), handler
         assert settings.history_retention_days == 30, handler
+
+
+def test_a_dashboard_without_custom_metrics_graphs_lambdas_own_metrics(mixed: Synth) -> None:
+    # Given a dashboard but no custom metrics
+    text = json.dumps(mixed.only("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"])
+    # Then it graphs the functions' invocations, durations and errors, and no statusmon metric
+    for name in ("Invocations", "Duration", "Errors", "Throttles"):
+        assert name in text, name
+    for name in (metric_names.SWEEP_SUCCEEDED, metric_names.TRANSITIONS, metric_names.ALERTS_SENT):
+        assert name not in text, name
+    # And there is no alarm and no DLQ: failures go to the ops topic as Lambda's records
+    assert mixed.resources("AWS::CloudWatch::Alarm") == {}
+    assert mixed.resources("AWS::SQS::Queue") == {}
+    assert set(mixed.json["Outputs"]) == {"TableName", "TopicArn", "DashboardUrl"}
+
+
+def test_failure_records_go_to_the_ops_topic_when_one_is_configured(mixed: Synth) -> None:
+    # Given an ops topic and no alarms
+    # Then Lambda publishes failed runs and failed stream batches there, not to the alert topic
+    mapping = mixed.only("AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
+    configs = mixed.resources("AWS::Lambda::EventInvokeConfig").values()
+    assert len(configs) == 3
+    for config in configs:
+        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
+    # And the alert topic is under the stack's own key all the same
+    topic = mixed.only("AWS::SNS::Topic")["Properties"]
+    assert topic["KmsMasterKeyId"]["Fn::GetAtt"][0] in mixed.resources("AWS::KMS::Key")

@@ -94,3 +94,24 @@ def test_the_sweep_stops_before_the_lambda_timeout(configured: Any, lambda_conte
     summary = poll_rekognition.handler(EVENT, lambda_context)
     assert summary["stopped_early"] is True
     assert summary["transitions"] == 0
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics")
+def test_with_custom_metrics_off_the_sweep_runs_and_prints_no_metrics(
+    configured: Any,
+    store: StatusStore,
+    lambda_context: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the stack's default environment: custom metrics off
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    # When the schedule invokes the poll function, then again warm
+    first = poll_personalize.handler(EVENT, lambda_context)
+    again = poll_personalize.handler(EVENT, lambda_context)
+    # Then the sweeps ran as usual (baseline, then quiet)
+    assert (first["baseline"], first["transitions"]) == (True, 1)
+    assert again["transitions"] == 0
+    assert [s.service.value for s in store.states()] == ["personalize"]
+    # And no embedded-metric document reached the logs (no custom metric is created or billed)
+    assert '"_aws"' not in capsys.readouterr().out

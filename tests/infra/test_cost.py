@@ -1,0 +1,55 @@
+"""The cost model on the real templates: what each profile creates, the issue's budget, the README."""
+
+from __future__ import annotations
+
+from bench import cost_model as cm
+from tests.infra.conftest import EVERYTHING_ON, ROOT, Synth
+
+# Issue 10: the default profile, 1,000 resources, 5-minute schedule.
+DEFAULT_BUDGET = 0.50
+
+
+def test_the_default_profile_creates_nothing_with_a_monthly_fee(synth: Synth) -> None:
+    # Given the default profile's template, as the cost model reads it
+    facts = cm.StackFacts.from_template(synth.json)
+    # Then no custom metric, alarm, dashboard or key, and the table under DynamoDB's own key
+    assert (facts.metric_series, facts.alarms, facts.dashboards, facts.kms_keys) == (0, 0, 0, 0)
+    assert facts.table_key_billed is False
+    # And the model knows every function: two pollers, the notifier and the redrive, arm64 at 512 MB
+    assert len(facts.functions) == 4
+    assert [fn.source for fn in facts.pollers] == ["personalize", "rekognition"]
+    assert {(fn.arm64, fn.memory_mb) for fn in facts.functions} == {(True, 512)}
+
+
+def test_everything_on_is_the_stack_of_old(everything: Synth) -> None:
+    # Given every extra on, as the README prices it
+    assert cm.PROFILES["everything on"] == EVERYTHING_ON
+    facts = cm.StackFacts.from_template(everything.json)
+    # Then 7 sweep metrics per service and AlertsSent, 7 alarms (4 functions, DLQ, 2 stale), a
+    # dashboard and a key
+    assert facts.metric_series == 15
+    assert (facts.alarms, facts.alarm_metrics, facts.high_resolution_alarm_metrics) == (7, 7, 0)
+    assert (facts.dashboards, facts.kms_keys, facts.table_key_billed) == (1, 1, True)
+
+
+def test_the_default_profile_costs_at_most_fifty_cents_at_1000_resources(synth: Synth) -> None:
+    # Given the README's 1,000-resource workload on the default profile (5-minute schedule)
+    (workload,) = [w for w in cm.README_WORKLOADS if w.resources == 1_000]
+    assert workload.schedule_minutes is None
+    assert {fn.schedule_seconds for fn in cm.StackFacts.from_template(synth.json).functions} == {300, None}
+    # When the month is priced
+    bill = cm.monthly_cost(cm.StackFacts.from_template(synth.json), workload)
+    # Then it is within the issue's budget
+    assert bill.total <= DEFAULT_BUDGET
+
+
+def test_the_readme_cost_table_is_what_the_model_computes(synth: Synth, everything: Synth) -> None:
+    # Given both profiles' templates (the fixtures add email subscriptions, which the model does not read)
+    profiles = {
+        "default": cm.StackFacts.from_template(synth.json),
+        "everything on": cm.StackFacts.from_template(everything.json),
+    }
+    assert list(profiles) == list(cm.PROFILES)
+    # Then the README's generated block is the model's output: rerun `python bench/cost_model.py --write`
+    readme = (ROOT / "README.md").read_text()
+    assert cm.current_block(readme) == cm.readme_block(profiles)
