@@ -63,7 +63,7 @@ from statusmon.domain.model import Observation, OutboxMessage, Transition
 from statusmon.domain.vocabulary import ResourceType, Service
 from statusmon.local.pipeline import drain_queue, subscribe_queue
 from statusmon.local.services import moto_server, patched_environment
-from statusmon.logic.alerts import outbox_message
+from statusmon.logic.alerts import SNS_CHANNEL, outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.deliver import (
     FAILED,
@@ -75,7 +75,7 @@ from statusmon.logic.deliver import (
     new_owner,
 )
 from statusmon.logic.policy import AlertPolicy, decide
-from statusmon.logic.run import publisher
+from statusmon.logic.run import publishers
 from statusmon.settings import load_settings
 
 REGION = "us-east-1"
@@ -423,7 +423,7 @@ def deliver_pass(
     tools.reset()
     stamps = Stamps()
     started = time.perf_counter()
-    report = deliver_pending(StampedOutbox(store, stamps), stamped(publish, stamps))
+    report = deliver_pending(StampedOutbox(store, stamps), {SNS_CHANNEL: stamped(publish, stamps)})
     wall_ms = (time.perf_counter() - started) * 1000
     return Pass(
         label=label,
@@ -520,10 +520,12 @@ def run(failure_count: int, pending_count: int, server: ServerTime) -> Result:
         queue_url = subscribe_queue(topic_arn)
         settings = load_settings({"STATUSMON_TABLE_NAME": store.table_name, "STATUSMON_TOPIC_ARN": topic_arn})
 
-        delivery = deliver_pass(f"deliver the {failure_count} recorded", store, publisher(settings), tools)
+        delivery = deliver_pass(
+            f"deliver the {failure_count} recorded", store, publishers(settings)[SNS_CHANNEL], tools
+        )
         first_queue = received("the topic's queue", queue_url, messages)
         progress(f"delivered {delivery.sent} in {delivery.wall_ms / 1000:.1f} s")
-        quiet = deliver_pass("redrive, nothing pending", store, publisher(settings), tools)
+        quiet = deliver_pass("redrive, nothing pending", store, publishers(settings)[SNS_CHANNEL], tools)
 
         # The outage: alerts recorded while their topic does not exist, so every publish fails.
         late_name = f"statusmon-bench-late-{uuid.uuid4().hex[:6]}"
@@ -537,13 +539,17 @@ def run(failure_count: int, pending_count: int, server: ServerTime) -> Result:
             if not store.record(transition, retention_days=90, outbox=[message]):
                 raise SystemExit(f"{transition.transition_id} was not recorded")
         outage = deliver_pass(
-            "redrive during the outage (topic missing)", store, publisher(late_settings), tools
+            "redrive during the outage (topic missing)", store, publishers(late_settings)[SNS_CHANNEL], tools
         )
         if sns_client.create_topic(Name=late_name)["TopicArn"] != late_arn:
             raise SystemExit(f"the late topic is not {late_arn}")
         late_queue = subscribe_queue(late_arn)
-        recovered = deliver_pass("redrive after the outage", store, publisher(late_settings), tools)
-        quiet_after = deliver_pass("redrive again, nothing pending", store, publisher(late_settings), tools)
+        recovered = deliver_pass(
+            "redrive after the outage", store, publishers(late_settings)[SNS_CHANNEL], tools
+        )
+        quiet_after = deliver_pass(
+            "redrive again, nothing pending", store, publishers(late_settings)[SNS_CHANNEL], tools
+        )
         queues = [
             first_queue,
             received("the late topic's queue", late_queue, late_messages),

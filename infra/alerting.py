@@ -1,8 +1,9 @@
 """Alerting: the encrypted alert topic, the ops topic, and the two deliverers of the outbox.
 
-The sweeps write each alert into the table's outbox (pk ``OUTBOX``). The notifier delivers a new
-outbox item as the stream brings it; the redrive delivers, on the schedule, whatever is still
-pending. Both may touch outbox items only, and publish to the topic.
+The sweeps write each alert and state-change event into the table's outbox (pk ``OUTBOX``). The
+notifier delivers a new outbox item as the stream brings it; the redrive delivers, on the schedule,
+whatever is still pending. Both may touch outbox items only, publish to the topic, and put events on
+the configured bus.
 
 The topic's key: by default the AWS-managed ``aws/sns`` (no monthly fee; every publisher of the
 account may use it, CloudWatch alarms may not); with ``customer_managed_key``, a key of this stack
@@ -39,6 +40,8 @@ REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
 # List pending (Query), claim and release (UpdateItem), confirm (DeleteItem): outbox items only.
 OUTBOX_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 OUTBOX_ONLY = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OUTBOX_PK]}}
+# The state-change events (outbox channel "events"), on one bus.
+EVENT_ACTIONS = ("events:PutEvents",)
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 # A stream record that still fails after this many tries or this long goes to the failure destination
 # instead of blocking the shard behind it; its alert stays in the outbox for the redrive.
@@ -68,8 +71,13 @@ class Alerting(Construct):
         customer_managed_key: bool,
         ops_topic_arn: str | None,
         stream_failures_to_queue: bool,
+        event_bus: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        # The state-change events' bus: a name of this account and region, or an ARN as given.
+        self.event_bus_arn = (
+            event_bus if event_bus.startswith("arn:") else AccountArn("events", f"event-bus/{event_bus}").arn
+        )
         self.key = self._customer_managed_key(removal_policy) if customer_managed_key else None
         self.topic = sns.Topic(
             self,
@@ -185,6 +193,8 @@ class Alerting(Construct):
         return dlq
 
     def _allow_delivery(self, fn: StatusmonFunction, table: dynamodb.ITable) -> None:
-        """Outbox items (partition key OUTBOX) and nothing else of the table; publish to the topic."""
+        """Outbox items (partition key OUTBOX) and nothing else of the table; publish to the topic; put
+        events on the configured bus."""
         fn.allow(OUTBOX_ACTIONS, [table.table_arn], conditions=OUTBOX_ONLY)
         self.alerts.allow_publish(fn)
+        fn.allow(EVENT_ACTIONS, [self.event_bus_arn])

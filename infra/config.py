@@ -67,6 +67,8 @@ class StatusmonConfig(BaseModel):
     services: tuple[ServiceName, ...] = (ServiceName.REKOGNITION, ServiceName.PERSONALIZE)
     alert_emails: tuple[str, ...] = ()
     ops_topic_arn: str | None = None
+    # Where the state-change events go: the account's default bus, another bus's name, or its ARN.
+    event_bus: str = "default"
     history_retention_days: int = 90
     alert_warnings: bool = True
     alert_recoveries: bool = False
@@ -141,6 +143,11 @@ class StatusmonConfig(BaseModel):
         parsed = _via_settings(str(info.field_name), list(value) if isinstance(value, tuple) else value)
         return tuple(parsed) if isinstance(parsed, list) else parsed
 
+    @field_validator("event_bus")
+    @classmethod
+    def _event_bus(cls, value: str) -> str:
+        return str(_via_settings("event_bus_name", value))
+
     @field_validator("log_retention_days")
     @classmethod
     def _log_retention(cls, value: int) -> int:
@@ -171,6 +178,7 @@ class StatusmonConfig(BaseModel):
         """The ``STATUSMON_*`` variables of a function: names come from the settings model's fields."""
         values: dict[str, object] = {
             "table_name": table_name,
+            "event_bus_name": self.event_bus,
             "history_retention_days": self.history_retention_days,
             "alert_warnings": self.alert_warnings,
             "alert_recoveries": self.alert_recoveries,

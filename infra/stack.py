@@ -68,6 +68,7 @@ class StatusmonStack(cdk.Stack):
             customer_managed_key=config.customer_managed_key,
             ops_topic_arn=config.ops_topic_arn,
             stream_failures_to_queue=config.alarms,
+            event_bus=config.event_bus,
         )
 
         pollers = {

@@ -30,6 +30,8 @@ _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,
 _PERSONALIZE_FILTER_ARN = re.compile(
     r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:(dataset-group|dataset)/[A-Za-z0-9][A-Za-z0-9_./-]*$"
 )
+_EVENT_BUS_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,256}$")
+_EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256}$")
 _PROJECT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,255}$")
 # An integer as text: ASCII digits, optional sign, underscores between digits, a zero fraction.
 _INTEGER_TEXT = re.compile(r"[+-]?(?P<digits>[0-9]+(?:_[0-9]+)*)(?:\.0+)?", re.ASCII)
@@ -115,6 +117,16 @@ def _topic_arn(value: object) -> str:
     return arn
 
 
+def _event_bus(value: object) -> str:
+    bus = _text(value)
+    if not (_EVENT_BUS_NAME.match(bus) or _EVENT_BUS_ARN.match(bus)):
+        raise InvalidValue(
+            "expected an EventBridge bus name (letters, digits, . - _ /; 'default' for the account's "
+            "default bus) or arn:aws:events:REGION:ACCOUNT:event-bus/NAME"
+        )
+    return bus
+
+
 def _project_names(value: object) -> list[str]:
     names = _comma_list(value)
     bad = [name for name in names if not _PROJECT_NAME.match(name)]
@@ -157,6 +169,12 @@ class Settings:
     )
     topic_arn: str = field(
         default="", metadata=_spec("SNS topic that receives alerts (required to notify).", _topic_arn)
+    )
+    event_bus_name: str = field(
+        default="default",
+        metadata=_spec(
+            "EventBridge bus that receives the state-change events (a name or an ARN).", _event_bus
+        ),
     )
     history_retention_days: int = field(
         default=90,

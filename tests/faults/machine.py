@@ -10,6 +10,8 @@ publish and confirm). The real sweep, store (PynamoDB on moto server) and delive
 After every step:
 * nothing is alerted that is not a recorded, non-baseline transition into a state the service really
   had (failures, or a status statusmon did not know), and only after the baseline;
+* no state-change event is put that is not a recorded, non-baseline transition, and none twice
+  (beyond puts whose success statusmon could not see); EventBridge and SNS fail independently;
 * no failure is alerted twice, except right after a publish whose success statusmon could not see
   (a lost Publish answer, or a deliverer killed before its confirm): those are counted apart;
   (a lost Publish answer, a deliverer killed before its confirm, a confirm the table refused);
@@ -19,7 +21,8 @@ After every step:
 At every settle point (faults cleared, two clean sweeps, a delivery past every lease):
 * the table equals the services (deleted resources are DELETED);
 * every failure transition in the table's history, and every failure the services hold since the
-  baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0).
+  baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0);
+* every non-baseline transition in the table's history has been put as an event, nothing is pending.
 
 Known and allowed: a listing counts as having shown a resource only once statusmon recorded that
 (its bookkeeping no longer has it missing): a sweep killed, or whose bookkeeping write failed,
@@ -56,7 +59,9 @@ from statusmon.domain import digest
 from statusmon.domain.digest import BUCKETS
 from statusmon.domain.model import BucketMark, OutboxMessage, ServiceMeta, Transition
 from statusmon.domain.vocabulary import DELETED, Phase, Service, phase
+from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import LEASE_SECONDS, deliver_pending
+from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.sweep import sweep
 from tests.faults.world import SERVICE_FAULTS, STATUSES, DynamoFaults, Episode, Killed, Services, Subscriber
 
@@ -101,6 +106,7 @@ class Tally:
     transitions: int = 0
     overlapping_sweeps: int = 0
     deliveries: int = 0
+    events: int = 0
     settles: int = 0
     overlapping_deliveries: int = 0
     publish_refused: int = 0
@@ -155,6 +161,25 @@ class _Proxy:
         return self._store.save_marks(service, marks)
 
 
+class _Confirms:
+    """The real store as the outbox, noting each confirm the table failed to record as it happens (a
+    deliverer killed later in the same run must not lose the note): that message may go out again."""
+
+    def __init__(self, store: StatusStore, targets: Mapping[str, Subscriber]) -> None:
+        self._store = store
+        self._targets = targets
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def confirm(self, message: OutboxMessage, *, owner: str) -> bool:
+        try:
+            return self._store.confirm(message, owner=owner)
+        except AwsError:
+            self._targets[message.channel].unacknowledged[message.transition_id] += 1
+            raise
+
+
 def _ts(moment: datetime | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
@@ -170,6 +195,9 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.services = Services(self.rng)
         self.dynamo = DynamoFaults(self.rng)
         self.subscriber = Subscriber(self.rng)
+        # EventBridge: the state-change events, with faults of their own.
+        self.bus = Subscriber(self.rng)
+        self.evented: set[str] = set()  # transition ids whose event was checked
         self.alerted: dict[str, Episode | None] = {}  # transition id -> the episode it is about
         self.required: set[Episode] = set()
         self.steps_since_settle = 0
@@ -394,15 +422,15 @@ class StatusmonMachine(RuleBasedStateMachine):
 
         with self._faults(faults, dynamo):
             self._sweep(service, budget=budget, kill_at=kill_at, hook=hook)
-        self.deliver(sns, dynamo, overlap=False)
+        self.deliver(sns, sns, dynamo, overlap=False)
 
-    @rule(sns=SNS_FAULT_DRAWS, dynamo=DYNAMO_FAULT_DRAWS, overlap=st.booleans())
-    def deliver(self, sns: SnsRates, dynamo: DynamoRates, overlap: bool) -> None:
-        """A delivery (the notifier or a redrive) with SNS down, losing answers, or the deliverer killed
-        after publishing; maybe while another deliverer runs (the redrive while the notifier publishes)."""
-        down, lost, killed = sns
-        self.subscriber.down_rate, self.subscriber.lost_answer_rate = down, lost
-        self.subscriber.kill_after_publish_rate = killed
+    @rule(sns=SNS_FAULT_DRAWS, bus=SNS_FAULT_DRAWS, dynamo=DYNAMO_FAULT_DRAWS, overlap=st.booleans())
+    def deliver(self, sns: SnsRates, bus: SnsRates, dynamo: DynamoRates, overlap: bool) -> None:
+        """A delivery (the notifier or a redrive) with SNS and EventBridge each down, losing answers, or
+        the deliverer killed after publishing; maybe while another deliverer runs (the redrive while the
+        notifier publishes)."""
+        for target, (down, lost, killed) in ((self.subscriber, sns), (self.bus, bus)):
+            target.down_rate, target.lost_answer_rate, target.kill_after_publish_rate = down, lost, killed
         if overlap:
             TALLY.overlapping_deliveries += 1
             self.subscriber.during_next_publish = self._deliver
@@ -410,22 +438,20 @@ class StatusmonMachine(RuleBasedStateMachine):
             with self._faults(dynamo=dynamo):
                 self._deliver()
         finally:
-            self.subscriber.down_rate = self.subscriber.lost_answer_rate = 0.0
-            self.subscriber.kill_after_publish_rate = 0.0
-            self.subscriber.during_next_publish = None
+            for target in (self.subscriber, self.bus):
+                target.down_rate = target.lost_answer_rate = target.kill_after_publish_rate = 0.0
+                target.during_next_publish = None
 
     def _deliver(self) -> None:
         TALLY.deliveries += 1
+        targets = {SNS_CHANNEL: self.subscriber, EVENTS_CHANNEL: self.bus}
+        publishers = {channel: target.publish for channel, target in targets.items()}
         try:
-            report = deliver_pending(self.store, self.subscriber.publish, clock=lambda: self.clock)
+            deliver_pending(_Confirms(self.store, targets), publishers, clock=lambda: self.clock)
         except Killed:
             return
         except AwsError:
             return  # the outbox could not be read; the next delivery tries again
-        for delivery in report.deliveries:
-            if delivery.message_id and not delivery.confirmed and delivery.error:
-                # Published, but the table could not record it: it may go out once more.
-                self.subscriber.unacknowledged[delivery.message.transition_id] += 1
 
     @precondition(lambda self: self.steps_since_settle >= 6)
     @rule()
@@ -439,8 +465,11 @@ class StatusmonMachine(RuleBasedStateMachine):
                 self._sweep(service, budget=None)
         self._tick(LEASE_SECONDS + 1)
         self._deliver()
-        if self.store.pending("sns"):
-            self._violation("lost", f"still pending after a clean delivery: {self.store.pending('sns')}")
+        for channel in (SNS_CHANNEL, EVENTS_CHANNEL):
+            if self.store.pending(channel):
+                self._violation(
+                    "lost", f"still pending after a clean delivery: {self.store.pending(channel)}"
+                )
         self._check_table_equals_services()
         self._require_current_failures()
         self._check_alerts()
@@ -450,6 +479,19 @@ class StatusmonMachine(RuleBasedStateMachine):
         for transition_id in self._recorded_failures():
             if transition_id not in self.subscriber.received:
                 self._violation("lost", f"the recorded failure {transition_id} was never alerted")
+        for transition_id in self._recorded_changes():
+            if transition_id not in self.bus.received:
+                self._violation("lost", f"the recorded transition {transition_id} never became an event")
+
+    def _recorded_changes(self) -> list[str]:
+        """Every transition in the table's history but the silent ones: each must be an event."""
+        return [
+            t.transition_id
+            for service in Service
+            for state in self.store.states(service)
+            for t in self.store.history(state.resource_arn)
+            if not t.baseline
+        ]
 
     def _recorded_failures(self) -> list[str]:
         """Every failure transition in the table's history (after the baseline): each must be alerted."""
@@ -501,6 +543,26 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.steps_since_settle += 1
         with self._no_dynamo_faults():
             self._check_alerts()
+            self._check_events()
+
+    def _check_events(self) -> None:
+        """Each event is a recorded, non-silent transition, put once (beyond unseen puts), its detail true."""
+        for transition_id, times in self.bus.received.items():
+            if times - 1 > self.bus.unacknowledged[transition_id]:
+                self._violation("duplicate", f"event {transition_id} put {times} times")
+            if transition_id in self.evented:
+                continue
+            self.evented.add(transition_id)
+            arn, version = transition_id.rsplit("#", 1)
+            found = [t for t in self.store.history(arn) if t.new.version == int(version)]
+            if not found or found[0].baseline:
+                self._violation("unexpected", f"event {transition_id} is no recorded state change")
+            detail = self.bus.bodies[transition_id]
+            if (detail["status"], detail["previous_status"]) != (
+                found[0].new.status,
+                found[0].previous_status,
+            ):
+                self._violation("unexpected", f"event {transition_id} says {detail}, the table {found[0]}")
 
     def _check_alerts(self) -> None:
         for transition_id in self.subscriber.received:
@@ -574,9 +636,11 @@ class StatusmonMachine(RuleBasedStateMachine):
         TALLY.failures_required += len(self.required)
         TALLY.failure_transitions += len(self.recorded_failures)
         TALLY.alerts += sum(self.subscriber.received.values())
-        TALLY.publish_refused += self.subscriber.refused
+        TALLY.events += sum(self.bus.received.values())
+        TALLY.publish_refused += self.subscriber.refused + self.bus.refused
         TALLY.repeats_after_unseen_publish += sum(  # the at-least-once window, counted apart
-            min(times - 1, self.subscriber.unacknowledged[tid])
-            for tid, times in self.subscriber.received.items()
+            min(times - 1, target.unacknowledged[tid])
+            for target in (self.subscriber, self.bus)
+            for tid, times in target.received.items()
         )
         TALLY.unknown_status_warnings += sum(1 for e in self.alerted.values() if e is None)

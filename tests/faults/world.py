@@ -403,7 +403,7 @@ class _Status:
 
 @dataclass
 class Subscriber:
-    """What SNS delivered, by transition id, and how each at-least-once repeat came about."""
+    """What SNS (or EventBridge) delivered, by transition id, and how each at-least-once repeat came about."""
 
     rng: random.Random
     down_rate: float = 0.0
@@ -425,7 +425,9 @@ class Subscriber:
             self.refused += 1
             raise AwsError("publishing to topic failed: InternalError (SNS is down)")
         self.received[message.transition_id] += 1
-        self.bodies[message.transition_id] = json.loads(json.loads(message.body)["default"])
+        # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
+        body = json.loads(message.body)
+        self.bodies[message.transition_id] = json.loads(body["default"]) if "default" in body else body
         if self.lost_answer_rate and self.rng.random() < self.lost_answer_rate:
             self.unacknowledged[message.transition_id] += 1
             raise AwsError("publishing to topic failed: the answer was lost (read timeout)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -13,7 +14,7 @@ from aws_cdk import aws_logs as logs
 
 from infra.function import AccountArn, StatusmonFunction
 from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK
-from tests.infra.conftest import PROFILES, Synth
+from tests.infra.conftest import PROFILES, Synth, synthesize
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
@@ -98,7 +99,11 @@ def grants(synth: Synth, function: dict[str, Any]) -> dict[tuple[str, str], set[
 TABLE = ("Table.Arn", NO_CONDITION)
 BY_SERVICE = (f"Table.Arn/index/{BY_SERVICE_INDEX.name}", NO_CONDITION)
 OWN_LOGS = {("OwnLogGroup.Arn", NO_CONDITION): LOG_ACTIONS}
-OUTBOX = {("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}}
+# The deliverers: outbox items only, and the state-change events on the account's default bus only.
+OUTBOX = {
+    ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    (account_arn("events", "event-bus/default"), NO_CONDITION): {"events:PutEvents"},
+}
 # Publishing: to the topic; under the customer-managed key, also its two data-key actions. In the default
 # profile every function publishes, Lambda's records of its failures if nothing else (aws/sns needs no grant).
 PUBLISH = {("Topic", NO_CONDITION): {"sns:Publish"}}
@@ -316,3 +321,24 @@ def test_a_wildcard_resource_cannot_be_allowed_without_its_acknowledgement() -> 
         fn.allow(["rekognition:DescribeProjects"], ["*"])
     with pytest.raises(ValueError, match="allow_pattern or allow_unscoped"):
         fn.allow(["rekognition:DescribeDataset"], [AccountArn("rekognition", "project/*").arn])
+
+
+@pytest.mark.parametrize(
+    ("bus", "granted_on"),
+    [
+        ("pipelines", account_arn("events", "event-bus/pipelines")),
+        (
+            "arn:aws:events:eu-west-1:210987654321:event-bus/central",
+            "arn:aws:events:eu-west-1:210987654321:event-bus/central",
+        ),
+    ],
+)
+def test_events_go_to_the_configured_bus_only(tmp_path: Path, bus: str, granted_on: str) -> None:
+    # Given a stack configured with another event bus, by name or by ARN
+    synth = synthesize(tmp_path, event_bus=bus)
+    for handler in (NOTIFY_HANDLER, REDRIVE_HANDLER):
+        function = functions_by_handler(synth)[handler]
+        # Then its deliverers may put events on that bus and no other, and are told its name
+        puts = {key for key, actions in grants(synth, function).items() if "events:PutEvents" in actions}
+        assert puts == {(granted_on, NO_CONDITION)}, handler
+        assert function["Properties"]["Environment"]["Variables"]["STATUSMON_EVENT_BUS_NAME"] == bus

@@ -20,7 +20,7 @@ from statusmon.logic.alerts import SNS_CHANNEL, outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, deliver, deliver_pending
 from statusmon.logic.policy import AlertPolicy, decide
-from statusmon.logic.run import publisher, run_redrive
+from statusmon.logic.run import publishers, run_redrive
 from statusmon.settings import get_settings
 from tests.contract import ALERT_ADDED_FIELDS, ALERT_FIELDS
 from tests.integration.conftest import Subscriber, subscribe
@@ -175,9 +175,9 @@ def test_a_publish_that_fails_is_released_for_the_next_try_at_once(store: Status
     def down(message):
         raise AwsError("publishing to topic failed: InternalError")
 
-    first = deliver_pending(store, down, clock=NOW.timestamp)
+    first = deliver_pending(store, {SNS_CHANNEL: down}, clock=NOW.timestamp)
     assert [d.outcome for d in first.deliveries] == [FAILED]
-    second = deliver_pending(store, lambda m: "ok-id", clock=lambda: NOW.timestamp() + 1)
+    second = deliver_pending(store, {SNS_CHANNEL: lambda m: "ok-id"}, clock=lambda: NOW.timestamp() + 1)
     assert [(d.outcome, d.message_id) for d in second.deliveries] == [(SENT, "ok-id")]
 
 
@@ -196,7 +196,7 @@ def test_a_pending_alert_has_no_expiry_and_is_delivered_after_days(
     assert "expires_at" not in item
     # When a redrive runs three days later
     later = (NOW + timedelta(days=3)).timestamp()
-    report = deliver_pending(store, publisher(get_settings()), clock=lambda: later)
+    report = deliver_pending(store, publishers(get_settings()), clock=lambda: later)
     # Then it is delivered
     assert [d.outcome for d in report.deliveries] == [SENT]
     [message] = subscriber.receive_all()

@@ -130,7 +130,7 @@ def test_an_alert_too_large_for_sns_is_cut_to_fit_and_says_so() -> None:
     assert document["truncated"] is True
     assert document["status"] == "UPDATE_FAILED"
     assert document["reason"].startswith("bad line; bad line;")
-    assert "cut to fit SNS" in document["reason"]
+    assert "cut to fit the size limit" in document["reason"]
     assert "statusmon history" in json.loads(message.body)["email"]
 
 

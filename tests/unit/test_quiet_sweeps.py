@@ -94,7 +94,7 @@ def test_one_change_among_thousands_reads_its_bucket_and_is_recorded_exactly() -
     assert report.states_read == sum(1 for o in listed if bucket_of(o.resource_arn) == bucket)
     [transition] = report.recorded
     assert (transition.new.resource_arn, transition.previous_status) == (changed.resource_arn, "ACTIVE")
-    assert len(store.outbox) == 1
+    assert len(store.alerts) == len(store.events) == 1
     # And the bucket is marked again: the next sweep is quiet
     assert report.marks_stored == 1
     store.loads.clear()

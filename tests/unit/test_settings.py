@@ -40,6 +40,8 @@ def test_reads_prefixed_variables_only() -> None:
         ("STATUSMON_PROJECT_NAMES", "my project", "not a Custom Labels project name"),
         ("STATUSMON_PERSONALIZE_FILTER_ARNS", "arn:aws:s3:::bucket", "not a Personalize"),
         ("STATUSMON_ALERT_WARNINGS", "perhaps", "STATUSMON_ALERT_WARNINGS"),
+        ("STATUSMON_EVENT_BUS_NAME", "my bus", "expected an EventBridge bus name"),
+        ("STATUSMON_EVENT_BUS_NAME", "arn:aws:sns:us-east-1:123456789012:bus", "event-bus/NAME"),
     ],
 )
 def test_bad_values_are_one_line_errors_naming_the_variable(name: str, value: str, expected: str) -> None:
@@ -273,3 +275,10 @@ def test_model_validate_says_what_is_wrong_in_one_line(
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
     assert isinstance(raised.value, ValueError)
+
+
+def test_the_event_bus_is_the_default_one_unless_named() -> None:
+    assert load_settings({}).event_bus_name == "default"
+    arn = "arn:aws:events:eu-west-1:123456789012:event-bus/ml-pipelines"
+    assert load_settings({"STATUSMON_EVENT_BUS_NAME": arn}).event_bus_name == arn
+    assert load_settings({"STATUSMON_EVENT_BUS_NAME": "ml-pipelines"}).event_bus_name == "ml-pipelines"

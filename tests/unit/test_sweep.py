@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -20,6 +21,8 @@ from statusmon.domain.model import (
     Transition,
 )
 from statusmon.domain.vocabulary import DELETED, Service
+from statusmon.logic.alerts import SNS_CHANNEL
+from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.sweep import never, sweep
 from tests.unit.factories import NOW, dataset, job
 
@@ -69,6 +72,14 @@ class FakeStore:
     outbox: list[OutboxMessage] = field(default_factory=list)
     marks: dict[tuple[Service, str], BucketMark] = field(default_factory=dict)
     loads: list[set[str] | None] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> list[OutboxMessage]:
+        return [m for m in self.outbox if m.channel == SNS_CHANNEL]
+
+    @property
+    def events(self) -> list[OutboxMessage]:
+        return [m for m in self.outbox if m.channel == EVENTS_CHANNEL]
 
     @property
     def baselined(self) -> set[Service]:
@@ -228,7 +239,9 @@ def test_incomplete_listing_deletes_nothing_two_complete_listings_do() -> None:
     second = _run(FakeSource(Service.REKOGNITION, True, []), store)
     assert [t.new.status for t in second.recorded] == [DELETED]
     assert store.service_meta(Service.REKOGNITION).missing == frozenset()
-    assert store.outbox == []  # a deletion alerts nobody
+    assert store.alerts == []  # a deletion alerts nobody
+    [event] = store.events  # but it is a state change
+    assert json.loads(event.body)["phase"] == "deleted"
 
 
 def test_a_lost_race_is_diffed_again_against_the_winner() -> None:
@@ -356,13 +369,18 @@ def test_a_failure_is_recorded_with_its_alert_in_the_outbox_and_a_baseline_witho
     # When a new job fails after the baseline
     source.listed.append(job("CREATE FAILED", arn=JOB2, reason="missing column"))
     report = _run(source, store)
-    # Then its alert is recorded with it, once, and the report counts it
-    [message] = store.outbox
+    # Then its alert and its state-change event are recorded with it, once, and the report counts them
+    [message] = store.alerts
     assert message.transition_id == f"{JOB2}#1"
     assert message.severity == "error"
-    assert report.alerts_queued == 1
+    [event] = store.events
+    assert (event.transition_id, event.subject) == (
+        f"{JOB2}#1",
+        "Personalize Dataset Import Job State Change",
+    )
+    assert (report.alerts_queued, report.events_queued) == (1, 1)
     assert _run(source, store).recorded == []
-    assert len(store.outbox) == 1
+    assert len(store.outbox) == 2
 
 
 def test_the_deadline_reaches_the_listing() -> None:
@@ -419,26 +437,27 @@ def test_a_deleted_failure_that_comes_back_as_it_was_is_not_alerted_again() -> N
     store.metas[Service.PERSONALIZE] = ServiceMeta(baseline_at=NOW - timedelta(days=1))
     source = FakeSource(Service.PERSONALIZE, False, [failed])
     _run(source, store)
-    assert len(store.outbox) == 1
+    assert len(store.alerts) == 1
     source.listed = []
     _run(source, store)
     _run(source, store)
     assert store.states[JOB2].status == DELETED
+    events = len(store.events)
     # When it is listed again exactly as it was
     source.listed = [failed]
     [back] = _run(source, store).recorded
-    # Then the table says so, silently
+    # Then the table says so, silently (no alert, no event)
     assert back.previous_status == DELETED
     assert back.new.status == "CREATE FAILED"
     assert back.baseline
-    assert len(store.outbox) == 1
+    assert (len(store.alerts), len(store.events)) == (1, events)
     # But a deleted failure that comes back failing differently is news
     source.listed = []
     _run(source, store)
     _run(source, store)
     source.listed = [replace(failed, reason="another column", updated_at=NOW + timedelta(hours=1))]
     _run(source, store)
-    assert len(store.outbox) == 2
+    assert len(store.alerts) == 2
 
 
 def test_an_unknown_status_is_recorded_as_given_and_alerted_once_per_status() -> None:
@@ -453,9 +472,10 @@ def test_an_unknown_status_is_recorded_as_given_and_alerted_once_per_status() ->
     # Then both are recorded exactly as given, counted, and alerted once (a warning naming it)
     assert store.states[ARN2].status == "UPDATE_PAUSED"
     assert first.unknown_statuses == second.unknown_statuses == {"UPDATE_PAUSED"}
-    [message] = store.outbox
+    [message] = store.alerts
     assert message.severity == "warning"
     assert "does not know status 'UPDATE_PAUSED'" in message.body
+    assert [json.loads(e.body)["phase"] for e in store.events] == ["unknown", "unknown"]
     assert store.service_meta(Service.REKOGNITION).unknown_statuses == {"UPDATE_PAUSED"}
 
 

@@ -18,7 +18,9 @@ from statusmon.adapters.stack_outputs import TABLE_NAME, outputs_of
 from statusmon.adapters.store import StatusStore
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
+from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.run import run_redrive, sweep_and_deliver
 from statusmon.settings import Settings, SettingsError, check_endpoints, load_settings
 
@@ -92,7 +94,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     outcome = sweep_and_deliver(settings, services)
     unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0 and not r.recorded]
     for delivery in outcome.delivery.deliveries:
-        if delivery.message_id:
+        if delivery.message_id and delivery.message.channel == SNS_CHANNEL:
             _say(f"alert {delivery.message.severity}: {delivery.message.subject}")
     for report in outcome.reports:
         summary = report.summary()
@@ -116,7 +118,8 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
                 {
                     "sweeps": [r.summary() for r in outcome.reports],
                     "delivery": outcome.delivery.summary(),
-                    "alerts_sent": outcome.delivery.count(SENT),
+                    "alerts_sent": outcome.delivery.count(SENT, SNS_CHANNEL),
+                    "events_sent": outcome.delivery.count(SENT, EVENTS_CHANNEL),
                 }
             )
         )
@@ -126,7 +129,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"alerts not delivered: {outcome.delivery_error}")
     if outcome.delivery.failures:
         raise UsageError(
-            f"{len(outcome.delivery.failures)} alert(s) not delivered yet (they stay pending): "
+            f"{_pending(outcome.delivery)} not delivered yet (they stay pending): "
             f"{outcome.delivery.failures[0].error}"
         )
     return 0
@@ -139,20 +142,27 @@ def cmd_redrive(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.summary()))
     if report.failures:
         raise UsageError(
-            f"{len(report.failures)} alert(s) still pending: {report.failures[0].error}; "
-            "run redrive again later"
+            f"{_pending(report)} still pending: {report.failures[0].error}; run redrive again later"
         )
     if not report.deliveries:
-        _say("nothing pending: every recorded alert has been delivered")
+        _say("nothing pending: every recorded alert and event has been delivered")
     return 0
+
+
+def _pending(report: DeliveryReport) -> str:
+    alerts, events = report.count(FAILED, SNS_CHANNEL), report.count(FAILED, EVENTS_CHANNEL)
+    return " and ".join(
+        text for n, text in ((alerts, _count(alerts, "alert")), (events, _count(events, "event"))) if n
+    )
 
 
 def _report_delivery(report: DeliveryReport) -> None:
     summary = report.summary()
     if report.deliveries:
         _say(
-            f"delivery: {_count(report.count(SENT), 'alert')} sent, {report.count(FAILED)} still pending, "
-            f"{report.count(SKIPPED)} taken by another deliverer"
+            f"delivery: {_count(report.count(SENT, SNS_CHANNEL), 'alert')} and "
+            f"{_count(report.count(SENT, EVENTS_CHANNEL), 'state-change event')} sent, "
+            f"{report.count(FAILED)} still pending, {report.count(SKIPPED)} taken by another deliverer"
         )
     if summary["unconfirmed"]:
         _say(

@@ -1,4 +1,5 @@
-"""Notify Lambda: new outbox items from the table's stream -> SNS alerts (partial batch responses)."""
+"""Notify Lambda: new outbox items from the table's stream -> SNS alerts and EventBridge events
+(partial batch responses)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.store import outbox_message_from_stream_image
+from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT
 from statusmon.logic.run import deliver_one
 from statusmon.metric_names import ALERTS_SENT
@@ -31,9 +33,11 @@ def record_handler(record: DynamoDBRecord) -> str | None:
         # The record is retried (bisected, then the DLQ); the message stays pending for the redrive.
         raise AwsError(delivery.error or "publish failed")
     if delivery.outcome == SENT:
-        metrics.add_metric(name=ALERTS_SENT, unit="Count", value=1)
+        if message.channel == SNS_CHANNEL:
+            metrics.add_metric(name=ALERTS_SENT, unit="Count", value=1)
         logger.info(
-            "alert published",
+            "alert published" if message.channel == SNS_CHANNEL else "state-change event put",
+            channel=message.channel,
             transition_id=message.transition_id,
             severity=message.severity,
             message_id=delivery.message_id,

@@ -1,4 +1,5 @@
-"""Scheduled Lambda: deliver every alert still pending in the outbox (after an SNS or stream outage)."""
+"""Scheduled Lambda: deliver every alert and event still pending in the outbox (after an SNS,
+EventBridge or stream outage)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from statusmon import metric_names as m
+from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import SENT
 from statusmon.logic.run import run_redrive
 from statusmon.observability import logger, metrics, tracer
@@ -25,7 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = run_redrive(
         get_settings(), out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS
     )
-    sent = report.count(SENT)
+    sent = report.count(SENT, SNS_CHANNEL)
     if sent:
         metrics.add_metric(name=m.ALERTS_SENT, unit=MetricUnit.Count, value=sent)
     summary = report.summary()

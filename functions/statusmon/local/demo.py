@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from statusmon.adapters import sns
+from statusmon.adapters import events, sns
 from statusmon.adapters.store import StatusStore
 from statusmon.cli import render
 from statusmon.local import pipeline
@@ -28,6 +28,13 @@ TICK_SECONDS = 0.25  # real time between scheduled sweeps
 CLOCK_STEP = 2.0  # emulated seconds that pass between two sweeps
 MAX_TICKS = 40
 
+# The demo's EventBridge rule: statusmon's failure events, whatever the service.
+FAILURE_RULE = {"source": ["statusmon"], "detail": {"phase": ["failed"]}}
+EXPECTED_FAILURE_EVENTS = [
+    ("rekognition", "CREATE_FAILED"),
+    ("rekognition", "UPDATE_FAILED"),
+    ("personalize", "CREATE FAILED"),
+]
 EXPECTED_ALERTS = [
     ("rekognition", "CREATE_FAILED", "error"),
     ("rekognition", "UPDATE_COMPLETE", "warning"),
@@ -42,8 +49,10 @@ class Demo:
     settings: Settings
     store: StatusStore
     queue_url: str
+    events_url: str
     out: TextIO
     received: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     sweeps: int = 0
 
     def say(self, text: str = "") -> None:
@@ -69,6 +78,13 @@ class Demo:
         for message in pipeline.drain_queue(self.queue_url):
             self.received.append(message["body"])
             self.print_alert(message["body"])
+        for message in pipeline.drain_queue(self.events_url):
+            detail = message["body"]["detail"]
+            self.events.append(detail)
+            self.say(
+                f"    EVENT {message['body']['detail-type']}: {detail['name']} is {detail['status']} "
+                "(an EventBridge rule on failures routed it to a queue)"
+            )
 
     def print_alert(self, alert: dict[str, Any]) -> None:
         kind = alert["resource_type"].replace("_", " ")
@@ -183,21 +199,35 @@ def run_demo(out: TextIO = sys.stdout) -> int:
             store = StatusStore(environment["STATUSMON_TABLE_NAME"])
             store.ensure_table()
             sns._client.cache_clear()
+            events._client.cache_clear()
             topic_arn = sns.ensure_topic("statusmon-demo-alerts")
             settings = load_settings({**environment, "STATUSMON_TOPIC_ARN": topic_arn})
-            demo = Demo(services, settings, store, pipeline.subscribe_queue(topic_arn), out)
+            queues = pipeline.subscribe_queue(topic_arn), pipeline.route_events(FAILURE_RULE)
+            demo = Demo(services, settings, store, *queues, out)
             demo.say(f"  table {store.table_name}, topic {topic_arn}, an SQS queue subscribed to it")
+            demo.say(
+                f"  an EventBridge rule on the default bus sends failure events to a queue: {FAILURE_RULE}"
+            )
             demo.say(f"  a sweep every {TICK_SECONDS}s; the emulated clock moves {CLOCK_STEP}s per sweep")
             demo.step("First sweep: an empty account, recorded as the silent baseline")
             demo.tick()
             _story(demo)
             sns._client.cache_clear()
+            events._client.cache_clear()
     received = [(a["service"], a["status"], a["severity"]) for a in demo.received]
+    failure_events = [(e["service"], e["status"]) for e in demo.events]
     demo.say()
     demo.say(
-        f"{len(received)} alerts in {demo.sweeps} sweeps, {time.monotonic() - started:.1f}s; "
-        "everything stopped."
+        f"{len(received)} alerts and {len(failure_events)} failure events in {demo.sweeps} sweeps, "
+        f"{time.monotonic() - started:.1f}s; everything stopped."
     )
+    if failure_events != EXPECTED_FAILURE_EVENTS:
+        print(
+            f"statusmon: error: the demo expected failure events {EXPECTED_FAILURE_EVENTS}, "
+            f"got {failure_events}",
+            file=sys.stderr,
+        )
+        return 1
     if received != EXPECTED_ALERTS:
         print(
             f"statusmon: error: the demo expected alerts {EXPECTED_ALERTS}, got {received}", file=sys.stderr

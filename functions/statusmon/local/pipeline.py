@@ -160,6 +160,21 @@ def subscribe_queue(topic_arn: str, *, raw: bool = True) -> str:
     return queue_url
 
 
+def route_events(pattern: dict[str, Any], *, bus: str = "default") -> str:
+    """A new SQS queue that an EventBridge rule on ``bus`` sends matching events to, as a user would
+    route statusmon's state-change events to a pipeline; returns its URL."""
+    sqs = boto3.client("sqs")
+    name = f"events-{uuid.uuid4().hex[:8]}"
+    queue_url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = boto3.client("events")
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return queue_url
+
+
 def drain_queue(queue_url: str) -> list[dict[str, Any]]:
     """Receive and delete every waiting message: ``{"body": parsed JSON, "attributes": {...}}``."""
     sqs = boto3.client("sqs")

@@ -12,11 +12,12 @@ then the details) until the message fits, and says so in ``truncated``. The tabl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from statusmon.domain.arns import console_url
-from statusmon.domain.model import Alert, OutboxMessage, iso
+from statusmon.domain.model import Alert, OutboxMessage, Transition, iso
 
 SCHEMA = "statusmon.alert/v1"
 SUBJECT_LIMIT = 99  # SNS: under 100 characters, ASCII, no line breaks
@@ -26,7 +27,7 @@ MESSAGE_BUDGET = 250_000
 
 
 @dataclass(frozen=True)
-class _Trim:
+class Trim:
     """How much of an alert's large parts a rendering keeps (None: all of it)."""
 
     sample_chars: int | None = None
@@ -35,30 +36,31 @@ class _Trim:
 
     @property
     def trimmed(self) -> bool:
-        return self != _Trim()
+        return self != Trim()
 
 
+WHOLE = Trim()
 # Tried in order until the message fits.
 _TRIMS = (
-    _Trim(),
-    _Trim(sample_chars=500),
-    _Trim(sample_chars=500, reason_chars=4000),
-    _Trim(drop_details=True, reason_chars=4000),
-    _Trim(drop_details=True, reason_chars=500),
+    Trim(),
+    Trim(sample_chars=500),
+    Trim(sample_chars=500, reason_chars=4000),
+    Trim(drop_details=True, reason_chars=4000),
+    Trim(drop_details=True, reason_chars=500),
 )
 
 
 def _cut(text: str | None, limit: int | None) -> str | None:
     if text is None or limit is None or len(text) <= limit:
         return text
-    return text[:limit] + " [... cut to fit SNS; the full text is in the status table]"
+    return text[:limit] + " [... cut to fit the size limit; the full text is in the status table]"
 
 
 _SERVICE_LABEL = {"rekognition": "Rekognition Custom Labels", "personalize": "Personalize"}
 _TYPE_LABEL = {"dataset": "dataset", "dataset_import_job": "dataset import job"}
 
 
-def _details(details: dict[str, Any], trim: _Trim) -> dict[str, Any]:
+def _details(details: dict[str, Any], trim: Trim) -> dict[str, Any]:
     if trim.drop_details:
         return {}
     kept = dict(details)
@@ -70,28 +72,45 @@ def _details(details: dict[str, Any], trim: _Trim) -> dict[str, Any]:
     return kept
 
 
-def alert_document(alert: Alert, trim: _Trim = _Trim()) -> dict[str, Any]:
-    state = alert.transition.new
-    document: dict[str, Any] = {
-        "schema": SCHEMA,
+def transition_fields(transition: Transition, trim: Trim = WHOLE) -> dict[str, Any]:
+    """What alerts and state-change events both say about a transition."""
+    state = transition.new
+    return {
         "service": state.service.value,
         "resource_type": state.resource_type.value,
         "resource_arn": state.resource_arn,
         "name": state.name,
         "parent_arn": state.parent_arn,
         "status": state.status,
-        "previous_status": alert.transition.previous_status,
+        "previous_status": transition.previous_status,
         "reason": _cut(state.reason, trim.reason_chars),
-        "severity": alert.severity,
-        "detected_at": iso(alert.transition.detected_at),
+        "detected_at": iso(transition.detected_at),
         "details": _details(state.details, trim),
         "console_url": console_url(state.resource_arn, state.parent_arn),
+        "transition_id": transition.transition_id,
+    }
+
+
+def alert_document(alert: Alert, trim: Trim = WHOLE) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        **transition_fields(alert.transition, trim),
+        "severity": alert.severity,
         "hint": alert.hint,
-        "transition_id": alert.transition.transition_id,
     }
     if trim.trimmed:
         document["truncated"] = True
     return document
+
+
+def fitting(render: Callable[[Trim], str], budget: int) -> str:
+    """The first rendering, trimming more and more (error entry samples, the reason, the details),
+    whose UTF-8 size is within ``budget``."""
+    for trim in _TRIMS:
+        body = render(trim)
+        if len(body.encode()) <= budget:
+            break
+    return body
 
 
 def _ascii_line(text: str) -> str:
@@ -110,7 +129,7 @@ def subject(alert: Alert) -> str:
     return text
 
 
-def email_body(alert: Alert, trim: _Trim = _Trim()) -> str:
+def email_body(alert: Alert, trim: Trim = WHOLE) -> str:
     doc = alert_document(alert, trim)
     lines = [
         f"{_SERVICE_LABEL[doc['service']]} {_TYPE_LABEL[doc['resource_type']]} {doc['name']} "
@@ -154,7 +173,7 @@ def message_attributes(alert: Alert) -> dict[str, str]:
     }
 
 
-def sns_message(alert: Alert, trim: _Trim = _Trim()) -> str:
+def sns_message(alert: Alert, trim: Trim = WHOLE) -> str:
     """The per-protocol message body for ``Publish(MessageStructure="json")``."""
     document = json.dumps(alert_document(alert, trim), sort_keys=True)
     return json.dumps({"default": document, "email": email_body(alert, trim)})
@@ -162,10 +181,7 @@ def sns_message(alert: Alert, trim: _Trim = _Trim()) -> str:
 
 def outbox_message(alert: Alert) -> OutboxMessage:
     """The alert as it waits in the outbox: rendered once, within SNS's size limit."""
-    for trim in _TRIMS:
-        body = sns_message(alert, trim)
-        if len(body.encode()) <= MESSAGE_BUDGET:
-            break
+    body = fitting(lambda trim: sns_message(alert, trim), MESSAGE_BUDGET)
     return OutboxMessage(
         channel=SNS_CHANNEL,
         transition_id=alert.transition.transition_id,

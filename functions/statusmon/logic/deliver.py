@@ -8,6 +8,9 @@ delivers each new message as the stream brings it; the redrive Lambda, ``statusm
 ``statusmon redrive`` deliver everything still pending, so no outage, stream failure or crash
 loses an alert.
 
+State-change events (:mod:`statusmon.logic.events`) wait in the same outbox on their own channel and
+are delivered the same way, to EventBridge.
+
 The one remaining duplicate: a deliverer stopped after SNS accepted the message and before the
 table confirmed it (or a Publish whose answer was lost) leaves it pending, and it goes out again
 once the lease has passed. Subscribers can drop it by ``transition_id``.
@@ -18,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from statusmon.adapters.errors import AwsError
 from statusmon.domain.model import OutboxMessage, never
 from statusmon.logic.alerts import SNS_CHANNEL
+from statusmon.logic.events import EVENTS_CHANNEL
 
 # Longer than a publish can take with its retries (SNS client: 5 s connect, 10 s read, 3 attempts).
 LEASE_SECONDS = 120.0
@@ -59,8 +63,11 @@ class DeliveryReport:
     deliveries: list[Delivery] = field(default_factory=list)
     stopped_early: bool = False
 
-    def count(self, outcome: str) -> int:
-        return sum(1 for d in self.deliveries if d.outcome == outcome)
+    def count(self, outcome: str, channel: str | None = None) -> int:
+        """Deliveries with ``outcome`` (on ``channel`` only, if given)."""
+        return sum(
+            1 for d in self.deliveries if d.outcome == outcome and channel in (None, d.message.channel)
+        )
 
     @property
     def failures(self) -> list[Delivery]:
@@ -69,6 +76,8 @@ class DeliveryReport:
     def summary(self) -> dict[str, Any]:
         return {
             "sent": self.count(SENT),
+            "alerts_sent": self.count(SENT, SNS_CHANNEL),
+            "events_sent": self.count(SENT, EVENTS_CHANNEL),
             "skipped": self.count(SKIPPED),
             "failed": self.count(FAILED),
             "unconfirmed": sum(1 for d in self.deliveries if d.outcome == SENT and not d.confirmed),
@@ -110,20 +119,32 @@ def deliver(
 
 def deliver_pending(
     outbox: Outbox,
-    publish: Publisher,
+    publishers: Mapping[str, Publisher],
     *,
     clock: Callable[[], float] = time.time,
     lease_seconds: float = LEASE_SECONDS,
     out_of_time: Callable[[], bool] = never,
 ) -> DeliveryReport:
-    """Everything pending, oldest first; raises :class:`AwsError` only if the outbox cannot be read."""
+    """Everything pending on each channel of ``publishers`` (alerts first), oldest first.
+
+    The channels are independent: one whose publishes fail does not hold up the other. Raises
+    :class:`AwsError` only if the outbox cannot be read.
+    """
     report = DeliveryReport()
     owner = new_owner()
-    for message in outbox.pending(SNS_CHANNEL):
-        if out_of_time():
-            report.stopped_early = True
-            break
-        report.deliveries.append(
-            deliver(message, outbox, publish, owner=owner, now=clock(), lease_seconds=lease_seconds)
-        )
+    for channel in sorted(publishers, key=lambda c: c != SNS_CHANNEL):
+        for message in outbox.pending(channel):
+            if out_of_time():
+                report.stopped_early = True
+                return report
+            report.deliveries.append(
+                deliver(
+                    message,
+                    outbox,
+                    publishers[channel],
+                    owner=owner,
+                    now=clock(),
+                    lease_seconds=lease_seconds,
+                )
+            )
     return report

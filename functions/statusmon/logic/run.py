@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from statusmon.adapters import sns
+from statusmon.adapters import events, sns
 from statusmon.adapters.errors import AwsError, TableMissingError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
 from statusmon.domain.model import OutboxMessage, never
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import (
     Delivery,
     DeliveryReport,
@@ -23,6 +24,7 @@ from statusmon.logic.deliver import (
     deliver_pending,
     new_owner,
 )
+from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, sweep
 from statusmon.settings import Settings
@@ -63,9 +65,14 @@ def run_sweep(
     )
 
 
-def publisher(settings: Settings) -> Publisher:
+def publishers(settings: Settings) -> dict[str, Publisher]:
+    """Where each outbox channel goes: alerts to the SNS topic, state-change events to the bus."""
     topic_arn = settings.require_topic()
-    return lambda message: sns.publish(message, topic_arn)
+    bus = settings.event_bus_name
+    return {
+        SNS_CHANNEL: lambda message: sns.publish(message, topic_arn),
+        EVENTS_CHANNEL: lambda message: events.put_event(message, bus),
+    }
 
 
 def run_redrive(
@@ -73,12 +80,12 @@ def run_redrive(
     *,
     out_of_time: Callable[[], bool] = never,
     outbox: Outbox | None = None,
-    publish: Publisher | None = None,
+    publish: Mapping[str, Publisher] | None = None,
 ) -> DeliveryReport:
-    """Deliver every alert still pending in the outbox."""
+    """Deliver every alert and event still pending in the outbox."""
     return deliver_pending(
         outbox or StatusStore(settings.require_table()),
-        publish or publisher(settings),
+        publish or publishers(settings),
         out_of_time=out_of_time,
     )
 
@@ -88,7 +95,7 @@ def deliver_one(message: OutboxMessage, settings: Settings, *, outbox: Outbox | 
     return deliver(
         message,
         outbox or StatusStore(settings.require_table()),
-        publisher(settings),
+        publishers(settings)[message.channel],
         owner=new_owner(),
         now=time.time(),
     )

@@ -11,9 +11,10 @@ The first sweep of a service is a silent baseline: what exists is recorded, not 
 sweep has listed everything once (its start is recorded per service in the table); a resource
 found later that the service dates before that moment is recorded silently too.
 
-Alerts are decided here, when the transition is recorded: the alert policy's message goes into the
-table's outbox in the same transaction as the state and history items, so a transition is never
-recorded without its alert, and the alert stays pending until a delivery confirms its publish.
+Alerts are decided here, when the transition is recorded: the alert policy's message, and the
+transition's state-change event (every transition but a baseline's), go into the table's outbox in
+the same transaction as the state and history items, so a transition is never recorded without its
+alert and event, and each stays pending until a delivery confirms its publish.
 
 Failures: an answer that cannot be read or does not hold what it must (a page without its list, an
 item without its ARN or status, a repeated paging token) makes the listing incomplete, and an
@@ -53,6 +54,7 @@ from statusmon.domain.model import (
 from statusmon.domain.vocabulary import Phase, Service
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
+from statusmon.logic.events import NO_ALERT, outbox_event, wants_event
 from statusmon.logic.policy import AlertPolicy, decide
 
 # Describe calls in flight at once: a quiet sweep's re-described failures and a busy sweep's changes
@@ -98,6 +100,7 @@ class SweepReport:
     marks_stored: int = 0
     recorded: list[Transition] = field(default_factory=list)
     alerts_queued: int = 0
+    events_queued: int = 0
     lost_races: int = 0
     complete: bool = True
     stopped_early: bool = False
@@ -122,6 +125,7 @@ class SweepReport:
             "states_read": self.states_read,
             "transitions": len(self.recorded),
             "alerts_queued": self.alerts_queued,
+            "events_queued": self.events_queued,
             "lost_races": self.lost_races,
             "complete": self.complete,
             "stopped_early": self.stopped_early,
@@ -410,10 +414,13 @@ class _Recorder:
         novel = unknown and status not in self.announced
         alert = decide(transition, self.policy, novel_status=novel)
         outbox = [outbox_message(alert)] if alert else []
+        if wants_event(transition):
+            outbox.append(outbox_event(transition, severity=alert.severity if alert else NO_ALERT))
         if not self.store.record(transition, retention_days=self.retention_days, outbox=outbox):
             return False
         self.report.recorded.append(transition)
-        self.report.alerts_queued += len(outbox)
+        self.report.alerts_queued += bool(alert)
+        self.report.events_queued += len(outbox) - bool(alert)
         if unknown:
             self.report.unknown_statuses.add(status)
             if not transition.baseline:
