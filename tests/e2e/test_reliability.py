@@ -158,16 +158,16 @@ def test_redrive_delivers_what_a_sweep_could_not_publish(world: World) -> None:
     failed = run_statusmon("sweep", env=env)
     # Then it exits 1 with one line saying the alert is not delivered yet and stays pending
     line = _sweep_error(failed)
-    assert "1 alert(s) not delivered yet" in line
+    assert "1 alert not delivered yet" in line
     assert "pending" in line
     # And a redrive while the topic is still missing sends nothing and keeps it pending
-    assert "1 alert(s) still pending" in _sweep_error(run_statusmon("redrive", env=env))
+    assert "1 alert still pending" in _sweep_error(run_statusmon("redrive", env=env))
     # When the topic is created and subscribed, and the user runs redrive
     queue = _create_topic_with_queue(topic)
     redrive = run_statusmon("redrive", env=env)
     # Then the alert is delivered, once, to that topic only
     assert redrive.code == 0, redrive.err
-    assert "1 alert sent" in redrive.err
+    assert "1 alert and 0 state-change events sent" in redrive.err
     [alert] = _alerts(queue)
     assert (alert["resource_arn"], alert["status"]) == (job, "CREATE FAILED")
     assert world.alerts() == []
@@ -212,7 +212,7 @@ def test_a_pending_alert_is_delivered_without_the_table_stream(streamless_world:
     result = run_statusmon("sweep", env=env)
     # Then the recorded alert is delivered, once, with no stream to read it from
     assert result.code == 0, result.err
-    assert "1 alert sent" in result.err
+    assert "1 alert and 0 state-change events sent" in result.err
     [alert] = _alerts(queue)
     assert (alert["resource_arn"], alert["status"]) == (job, "CREATE FAILED")
     assert run_statusmon("sweep", env=env).code == 0

@@ -248,7 +248,7 @@ def test_an_alert_that_could_not_be_published_is_published_by_the_next_sweep(wor
     broken = {**world.env, "STATUSMON_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:no-such-topic"}
     failed = run_statusmon("sweep", env=broken)
     assert failed.code == 1
-    assert "1 alert(s) not delivered" in failed.err
+    assert "1 alert not delivered" in failed.err
     # Then the next sweep, with SNS working, publishes it, once
     world.sweep()
     world.sweep()

@@ -4,6 +4,7 @@ independently of the SNS alerts."""
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,16 @@ def account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return emulator
 
 
-def _settings(store: StatusStore, topic_arn: str, bus: str = "default") -> Any:
+@pytest.fixture
+def bus(aws_endpoint: str) -> str:
+    """A bus of this test's own: the session's moto server is shared, and a rule another test left on
+    the default bus (a deployed stack's schedules, with Lambda targets) makes moto fail every put."""
+    name = f"statusmon-{uuid.uuid4().hex[:8]}"
+    boto3.client("events").create_event_bus(Name=name)
+    return name
+
+
+def _settings(store: StatusStore, topic_arn: str, bus: str) -> Any:
     return load_settings(
         {
             "STATUSMON_TABLE_NAME": store.table_name,
@@ -65,13 +75,13 @@ def _topic(name: str = "alerts") -> str:
 
 
 def test_one_event_per_transition_on_a_rules_queue_and_none_for_the_baseline(
-    account: Any, store: StatusStore
+    account: Any, store: StatusStore, bus: str
 ) -> None:
-    # Given a rule on the default bus routing statusmon's events to a queue, and alerts to another
-    events = route_events(ALL_OURS)
+    # Given a rule on the bus routing statusmon's events to a queue, and alerts to another
+    events = route_events(ALL_OURS, bus=bus)
     topic = _topic()
     alerts = subscribe_queue(topic)
-    settings = _settings(store, topic)
+    settings = _settings(store, topic, bus)
     # When the first sweep records the baseline
     sweep_and_deliver(settings)
     # Then nothing is sent
@@ -106,7 +116,8 @@ def test_an_eventbridge_outage_delays_events_without_holding_up_or_repeating_ale
     # Given statusmon pointed at a bus that does not exist yet
     topic = _topic()
     alerts = subscribe_queue(topic)
-    settings = _settings(store, topic, bus="pipelines")
+    late_bus = f"late-{uuid.uuid4().hex[:8]}"
+    settings = _settings(store, topic, late_bus)
     sweep_and_deliver(settings)
     account.advance(61)
     # When the sweep records the changes
@@ -116,8 +127,8 @@ def test_an_eventbridge_outage_delays_events_without_holding_up_or_repeating_ale
     assert outcome.delivery.summary()["failed"] == 2
     assert len(store.pending(EVENTS_CHANNEL)) == 2
     # When the bus exists and the redrive runs
-    boto3.client("events").create_event_bus(Name="pipelines")
-    events = route_events(ALL_OURS, bus="pipelines")
+    boto3.client("events").create_event_bus(Name=late_bus)
+    events = route_events(ALL_OURS, bus=late_bus)
     report = run_redrive(settings)
     # Then the two events are delivered, and no alert is sent again
     assert report.summary()["sent"] == 2
@@ -127,12 +138,12 @@ def test_an_eventbridge_outage_delays_events_without_holding_up_or_repeating_ale
 
 
 def test_an_sns_outage_delays_alerts_without_holding_up_or_repeating_events(
-    account: Any, store: StatusStore
+    account: Any, store: StatusStore, bus: str
 ) -> None:
     # Given a topic that does not exist yet (its name is known)
-    events = route_events(ALL_OURS)
-    missing = "arn:aws:sns:us-east-1:123456789012:late-alerts"
-    settings = _settings(store, missing)
+    events = route_events(ALL_OURS, bus=bus)
+    late = f"late-alerts-{uuid.uuid4().hex[:8]}"
+    settings = _settings(store, f"arn:aws:sns:us-east-1:123456789012:{late}", bus)
     sweep_and_deliver(settings)
     account.advance(61)
     # When the sweep records the changes
@@ -141,7 +152,7 @@ def test_an_sns_outage_delays_alerts_without_holding_up_or_repeating_events(
     assert len(drain_queue(events)) == 2
     assert len(store.pending("sns")) == 1
     # When the topic exists and the redrive runs
-    alerts = subscribe_queue(_topic("late-alerts"))
+    alerts = subscribe_queue(_topic(late))
     run_redrive(settings)
     # Then the alert is delivered once, and no event is sent again
     assert len(drain_queue(alerts)) == 1
@@ -171,11 +182,11 @@ def test_the_documented_examples_follow_the_schema() -> None:
         assert console_url(example["detail"]["resource_arn"]) == example["detail"]["console_url"]
 
 
-def test_the_documented_rules_match_what_they_say(account: Any, store: StatusStore) -> None:
+def test_the_documented_rules_match_what_they_say(account: Any, store: StatusStore, bus: str) -> None:
     # Given each rule of docs/events.md routing to its own queue, and a project "shoes" whose TRAIN
     # dataset fails, next to the import jobs (in group "shop": one fails, one completes)
     _, rules = _documented()
-    queues = {name: route_events(pattern) for name, pattern in rules.items()}
+    queues = {name: route_events(pattern, bus=bus) for name, pattern in rules.items()}
     account.seed(
         rekognition={
             "projects": [
@@ -206,7 +217,7 @@ def test_the_documented_rules_match_what_they_say(account: Any, store: StatusSto
             ]
         }
     )
-    settings = _settings(store, _topic())
+    settings = _settings(store, _topic(), bus)
     sweep_and_deliver(settings)
     account.advance(61)
     sweep_and_deliver(settings)

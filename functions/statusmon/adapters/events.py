@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from statusmon.adapters.aws import create_client
 from statusmon.adapters.errors import AwsError, ThrottledError, translate
 from statusmon.domain.model import OutboxMessage
 
@@ -45,4 +45,4 @@ def put_event(message: OutboxMessage, bus: str, *, client: Any = None) -> str:
 @functools.cache
 def _client() -> Any:
     # One client per process, reused across warm invocations.
-    return boto3.client("events", config=CONFIG)
+    return create_client("events", config=CONFIG)
