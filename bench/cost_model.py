@@ -69,6 +69,7 @@ class Prices:
     xray_trace_recorded: float = 5.00 / 1e6
     kms_key_month: float = 1.00
     kms_request: float = 0.03 / 1e4
+    eventbridge_event: float = 1.00 / 1e6  # custom events put, per 64 KB chunk
 
 
 PRICES = Prices()
@@ -246,9 +247,11 @@ class Workload:
     * ``poll_seconds``, ``redrive_seconds``, ``notify_seconds``: billed duration of one invocation, its
       share of cold starts included (Lambda bills the init phase).
     * ``redrive_read_units``: one strongly consistent Query of the (usually empty) outbox per run.
-    * ``transitions_per_month``, ``alerts_per_month`` and the write units of each: a transition is one
-      TransactWriteItems of its state and history items; an alerted one adds its outbox item there, and
-      its delivery a claim and a confirm. The notifier runs once per alert.
+    * ``transitions_per_month``, ``alerts_per_month``, ``events_per_month`` (None: one per transition)
+      and the units of each: a transition is one TransactWriteItems of its state and history items and
+      its bucket's generation, then its bucket's new mark, and the sweep that finds it reads its bucket
+      (``read_units_per_transition``); an alerted one adds its outbox item there, and its delivery a
+      claim and a confirm; so does its state-change event. The notifier runs once per alert and event.
     * ``log_bytes_per_invocation``: the one JSON log line of a run; ``emf_bytes_per_poll`` the metrics
       document a poll run adds when custom metrics are on.
     * ``table_gb``: stored state and history (TTL keeps history to its retention).
@@ -268,8 +271,12 @@ class Workload:
     redrive_read_units: float = 1.0
     transitions_per_month: int = 1_000
     alerts_per_month: int = 100
-    write_units_per_transition: float = 4.0  # two items under 1 KB in a transaction: 2 units each
+    events_per_month: int | None = None
+    # Two items under 1 KB and the bucket's generation in a transaction (2 units each), its mark (1).
+    write_units_per_transition: float = 7.0
+    read_units_per_transition: float = 1.0  # its bucket of states (resources / 512 per service)
     write_units_per_alert: float = 14.0  # its ~3 KB outbox item in the transaction (6), claim + confirm (8)
+    write_units_per_event: float = 8.0  # its ~1.5 KB outbox item in the transaction (4), claim + confirm (4)
     email_subscribers: int = 1
     log_bytes_per_invocation: int = 750
     emf_bytes_per_poll: int = 610
@@ -309,6 +316,7 @@ DYNAMODB_STORAGE = "DynamoDB storage and PITR"
 XRAY = "X-Ray traces"
 LOGS = "CloudWatch Logs ingestion"
 SNS = "SNS publishes and email"
+EVENTBRIDGE = "EventBridge events"
 METRICS = "CloudWatch custom metrics"
 ALARMS = "CloudWatch alarms"
 DASHBOARD = "CloudWatch dashboard"
@@ -321,6 +329,7 @@ ITEMS = (
     XRAY,
     LOGS,
     SNS,
+    EVENTBRIDGE,
     METRICS,
     ALARMS,
     DASHBOARD,
@@ -332,9 +341,13 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
     """The month's bill of one stack (``facts``) doing ``workload``, at ``prices``."""
     seconds = workload.days * 86400
 
+    events = (
+        workload.transitions_per_month if workload.events_per_month is None else workload.events_per_month
+    )
+
     def runs(fn: FunctionFacts) -> float:
-        if fn.schedule_seconds is None:  # the notifier: one run per alert
-            return float(workload.alerts_per_month)
+        if fn.schedule_seconds is None:  # the notifier: one run per alert and per event
+            return float(workload.alerts_per_month + events)
         period = workload.schedule_minutes * 60 if workload.schedule_minutes else fn.schedule_seconds
         return seconds / period
 
@@ -368,10 +381,15 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         invocations[fn.logical_id] for fn in facts.functions if fn.schedule_seconds is not None
     )
 
-    read_units = sweeps * workload.sweep_read_units + redrives * workload.redrive_read_units
+    read_units = (
+        sweeps * workload.sweep_read_units
+        + redrives * workload.redrive_read_units
+        + workload.transitions_per_month * workload.read_units_per_transition
+    )
     write_units = (
         workload.transitions_per_month * workload.write_units_per_transition
         + workload.alerts_per_month * workload.write_units_per_alert
+        + events * workload.write_units_per_event
     )
     log_bytes = total_runs * workload.log_bytes_per_invocation + sum(
         invocations[fn.logical_id] * workload.emf_bytes_per_poll for fn in pollers if fn.custom_metrics
@@ -408,6 +426,7 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         Line(XRAY, traces * prices.xray_trace_recorded, f"{traces:,.0f} traces"),
         Line(LOGS, log_bytes / GIB * prices.logs_ingestion_gb, f"{log_bytes / 1e6:,.0f} MB"),
         Line(SNS, publishes * prices.sns_publish + emails * prices.sns_email, f"{publishes:,} alerts"),
+        Line(EVENTBRIDGE, events * prices.eventbridge_event, f"{events:,} state-change events"),
         Line(METRICS, series * prices.cloudwatch_metric_month, _count(series, "metric")),
         Line(
             ALARMS,
@@ -486,22 +505,37 @@ def workload_summary(workload: Workload) -> str:
         f"calls (not billed), {workload.sweep_dynamodb_requests} DynamoDB requests, "
         f"{workload.sweep_read_units:g} read units; a poll run bills {workload.poll_seconds:g} s, a redrive "
         f"run {workload.redrive_seconds:g} s; {workload.transitions_per_month:,} transitions and "
-        f"{workload.alerts_per_month:,} alerts a month, to {subscribers}"
+        f"{workload.alerts_per_month:,} alerts and as many events as transitions a month, to {subscribers}"
     )
 
 
 # -- the README's figures --------------------------------------------------------------------------------
 
-# State items as stored, in bytes (measured on a baseline sweep of the sweep benchmark's seeded
-# account); index items carry them whole (the by_service index projects ALL).
+# Items as stored, in bytes (measured on a baseline sweep of the sweep benchmark's seeded account);
+# index items carry state items whole (the by_service index projects ALL).
 STATE_ITEM_BYTES = {"rekognition": 760, "personalize": 614}
+MARK_ITEM_BYTES = 47  # a bucket mark: keys, generation, 16-hex digest, its generation
+META_ITEM_BYTES = 150  # the service bookkeeping
+BUCKETS = 256
+
+
+def _occupied_buckets(resources: int) -> float:
+    """Expected buckets holding at least one of ``resources`` (ARNs hash evenly over the buckets)."""
+    return BUCKETS * (1 - math.exp(-resources / BUCKETS))
 
 
 def sweep_read_units(resources: int) -> float:
-    """A quiet sweep of ``resources`` split evenly between the two services: each service's states in
-    Query pages of its by_service index, and its bookkeeping item (one strongly consistent GetItem)."""
+    """A quiet sweep of ``resources`` split evenly between the two services: per service, one strongly
+    consistent Query of its bookkeeping and its buckets' marks (no state is read)."""
     per_service = resources // 2
-    return sum(query_read_units(per_service, size) + 1.0 for size in STATE_ITEM_BYTES.values())
+    marks_bytes = _occupied_buckets(per_service) * MARK_ITEM_BYTES + META_ITEM_BYTES
+    return 2 * float(math.ceil(marks_bytes / (4 * KIB)))
+
+
+def transition_read_units(resources: int) -> float:
+    """What the sweep that finds one change reads beyond a quiet one: the states of its bucket."""
+    per_bucket = (resources // 2) / _occupied_buckets(resources // 2)
+    return max(query_read_units(max(1, round(per_bucket)), size) for size in STATE_ITEM_BYTES.values())
 
 
 # The quiet-sweep calls are the sweep benchmark's (docs/benchmarks.md); durations are assumptions for
@@ -510,15 +544,17 @@ README_WORKLOADS = (
     Workload(
         resources=1_000,
         sweep_read_units=sweep_read_units(1_000),
-        sweep_dynamodb_requests=4,  # 2 Query pages, 2 GetItem
+        read_units_per_transition=transition_read_units(1_000),
+        sweep_dynamodb_requests=2,  # one Query of bookkeeping and marks per service
         sweep_aws_calls=15,  # 10 list pages, 5 DescribeDataset
         poll_seconds=1.5,
     ),
     Workload(
         resources=10_000,
         sweep_read_units=sweep_read_units(10_000),
-        sweep_dynamodb_requests=10,  # 8 Query pages, 2 GetItem
-        sweep_aws_calls=150,  # 100 list pages, 50 DescribeDataset
+        read_units_per_transition=transition_read_units(10_000),
+        sweep_dynamodb_requests=2,
+        sweep_aws_calls=150,  # 100 list pages, 50 DescribeDataset (8 at a time)
         poll_seconds=8.0,
     ),
 )

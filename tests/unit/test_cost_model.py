@@ -137,21 +137,26 @@ def test_the_month_is_priced_line_by_line() -> None:
     prices = cm.Prices()
     # When a 30-day month is priced
     bill = cm.monthly_cost(facts, WORKLOAD, prices)
-    # Then Lambda: 8,640 runs of each scheduled function and one notifier run per alert, at 0.5 GB
+    # Then Lambda: 8,640 runs of each scheduled function and one notifier run per alert and per event
+    # (one event per transition), at 0.5 GB
     sweeps = 30 * 86400 / 300
-    invocations = 3 * sweeps + 100
-    gb_seconds = (2 * sweeps * 1.5 + sweeps * 0.5 + 100 * 0.5) * 0.5
+    deliveries = 100 + 1_000
+    invocations = 3 * sweeps + deliveries
+    gb_seconds = (2 * sweeps * 1.5 + sweeps * 0.5 + deliveries * 0.5) * 0.5
     expected_lambda = invocations * prices.lambda_request + gb_seconds * prices.lambda_gb_second_arm64
     assert bill.dollars(cm.LAMBDA) == pytest.approx(expected_lambda)
-    # And DynamoDB: the sweeps' read units and one per redrive run; writes per transition and alert
-    reads = sweeps * 86 + sweeps * 1
+    # And DynamoDB: the sweeps' read units, one per redrive run and a bucket per transition; writes
+    # per transition, alert and event
+    reads = sweeps * 86 + sweeps * 1 + 1_000 * 1
     assert bill.dollars(cm.DYNAMODB_READS) == pytest.approx(reads * prices.dynamodb_read_unit)
-    writes = 1_000 * 4 + 100 * 14
+    writes = 1_000 * 7 + 100 * 14 + 1_000 * 8
     assert bill.dollars(cm.DYNAMODB_WRITES) == pytest.approx(writes * prices.dynamodb_write_unit)
     # And a trace per traced run, the log bytes of every run, two KMS requests per alert under aws/sns
     assert bill.dollars(cm.XRAY) == pytest.approx(invocations * prices.xray_trace_recorded)
     assert bill.dollars(cm.LOGS) == pytest.approx(invocations * 750 / 1024**3 * prices.logs_ingestion_gb)
     assert bill.dollars(cm.KMS) == pytest.approx(200 * prices.kms_request)
+    # And a dollar per million events
+    assert bill.dollars(cm.EVENTBRIDGE) == pytest.approx(1_000 * 1.00 / 1e6)
     # And nothing for metrics, alarms or dashboards
     assert bill.dollars(cm.METRICS) == bill.dollars(cm.ALARMS) == bill.dollars(cm.DASHBOARD) == 0
     assert bill.total == pytest.approx(sum(line.dollars for line in bill.lines))
@@ -183,8 +188,11 @@ def test_schedule_and_memory_inputs_override_the_templates() -> None:
     every_5 = cm.monthly_cost(facts, WORKLOAD)
     every_1 = cm.monthly_cost(facts, replace(WORKLOAD, schedule_minutes=1))
     bigger = cm.monthly_cost(facts, replace(WORKLOAD, memory_mb=1024))
-    # A 1-minute schedule sweeps five times as often; twice the memory bills twice the GB-s
-    assert every_1.dollars(cm.DYNAMODB_READS) == pytest.approx(5 * every_5.dollars(cm.DYNAMODB_READS))
+    # A 1-minute schedule sweeps (and redrives) five times as often; the changes' reads stay the same
+    changes = 1_000 * WORKLOAD.read_units_per_transition * cm.PRICES.dynamodb_read_unit
+    swept = every_5.dollars(cm.DYNAMODB_READS) - changes
+    assert every_1.dollars(cm.DYNAMODB_READS) == pytest.approx(5 * swept + changes)
+    # Twice the memory bills twice the GB-s
     assert bigger.dollars(cm.LAMBDA) > every_5.dollars(cm.LAMBDA)
 
 
