@@ -721,7 +721,9 @@ first seen failed, so each alerts), K = {result.pending:,} more during the outag
 {recording_table(result)}
 
 One call either way: the alert rides in the transaction that records the failure (state, history and
-outbox item), so a failure is never recorded without its alert. The outbox item (the rendered SNS
+outbox item, and an update of the bucket's generation), so a failure is never recorded without its
+alert. (A sweep also adds the transition's state-change event, one more outbox item; this benchmark
+records alerts alone.) The outbox item (the rendered SNS
 message, {outbox_kb:.1f} KB on average) is what it adds; the item sizes are computed from the requests
 with DynamoDB's sizing rules, and the write units from them (a transactional write costs 2 write
 units per KB of each item). The times are moto's, not AWS's: moto's TransactWriteItems deep-copies

@@ -101,8 +101,10 @@ class Measure:
     server_ms: dict[str, list[float]] = field(default_factory=dict)
     transitions: int = 0
     alerts: int = 0  # alerts queued in the outbox (one outbox item each, in the transition's transaction)
+    events: int = 0  # state-change events queued likewise (every transition but a baseline's)
     # Items the write requests carried: in transactions (a transition is its state item, its history
-    # item, its bucket's generation, + an outbox item when it alerts), in batches, and one per
+    # item, its bucket's generation, + an outbox item for its event and one when it alerts), in
+    # batches, and one per
     # PutItem/UpdateItem/DeleteItem (bookkeeping, bucket marks).
     items_written: int = 0
     transact_items: int = 0
@@ -375,6 +377,7 @@ def absorb(measure: Measure, reports: list[SweepReport]) -> None:
     """What the sweep's own reports say (every run must cost the same; the last run's counts stay)."""
     measure.transitions = sum(len(r.recorded) for r in reports)
     measure.alerts = sum(r.alerts_queued for r in reports)
+    measure.events = sum(r.events_queued for r in reports)
     measure.buckets_read = sum(r.buckets_read for r in reports)
     measure.states_read = max(measure.states_read, sum(r.states_read for r in reports))
     measure.marks_stored = sum(r.marks_stored for r in reports)
@@ -393,8 +396,9 @@ def measure_real(
             reports = path(settings, measure)
         check(reports, label)
         absorb(measure, reports)
-        # A transition's transaction: state item, history item, its bucket's generation (+ outbox item).
-        expected = 3 * measure.transitions + measure.alerts
+        # A transition's transaction: state item, history item, its bucket's generation (+ an outbox
+        # item for its event, + one for its alert).
+        expected = 3 * measure.transitions + measure.events + measure.alerts
         if measure.transact_items != expected:
             raise SystemExit(
                 f"{label}: transactions carried {measure.transact_items} items, expected {expected}"
@@ -1117,8 +1121,9 @@ botocore `before-call` handler on the clients PynamoDB uses (a Query call is one
 "States read" are what the sweeps' reports say they read (with the number of buckets): a quiet
 sweep must read none. "Items written" counts the items the write requests carried: a transition is
 its current-state item, its history item and its bucket's generation (an update) in one
-TransactWriteItems, plus an outbox item when it alerts (a failure does: see "alerts queued"; the
-delivery section below measures what delivering them costs); each bucket whose mark a sweep stores
+TransactWriteItems, plus an outbox item for its state-change event (every transition but a
+baseline's) and one when it alerts (a failure does: see "alerts queued"; the delivery section below
+measures what delivering them costs); each bucket whose mark a sweep stores
 is one conditional UpdateItem, and the baseline also puts one bookkeeping item per service. The
 naive sweep lists the same pages, then makes one DescribeDataset / DescribeDatasetImportJob and one
 GetItem per resource, and writes nothing.{naive_note(results)}{bulk_note(results)}

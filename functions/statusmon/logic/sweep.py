@@ -160,13 +160,12 @@ def sweep(
     report.stopped_early = listing.out_of_time
     report.problems += listing.problems
 
-    observations, skipped = _listed(source, listing, report, out_of_time, describe_workers)
+    observations, skipped, described = _listed(source, listing, report, out_of_time, describe_workers)
     listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
     full = report.baseline or meta.layout < schema.LAYOUT
     to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full)
     report.buckets_read = len(to_read)
     report.states_read = len(known)
-    described = {o.resource_arn for o in observations if o.phase is Phase.FAILED and source.redescribe_failed}
 
     subject = [
         o
@@ -224,8 +223,8 @@ def sweep(
 
 def _listed(
     source: Source, listing: Listing, report: SweepReport, out_of_time: Callable[[], bool], workers: int
-) -> tuple[list[Observation], set[str]]:
-    """The listing as the diff compares it, and the ARNs that could not be read.
+) -> tuple[list[Observation], set[str], set[str]]:
+    """The listing as the diff compares it, the ARNs that could not be read, and those described.
 
     A failed dataset's repeated failure shows only in its Describe, so a source that needs it has its
     failed resources described first: the buckets' digests then cover what the diff compares.
@@ -233,7 +232,7 @@ def _listed(
     first = [o for o in listing.observations if source.redescribe_failed and o.phase is Phase.FAILED]
     detailed, skipped = _describe_all(source, first, report, out_of_time, workers)
     observations = [detailed.get(o.resource_arn, o) for o in listing.observations]
-    return observations, skipped | listing.unreadable
+    return observations, skipped | listing.unreadable, set(detailed)
 
 
 def _known_states(
