@@ -140,17 +140,22 @@ def import_job(name: str, dataset_arn: str, data_location: str) -> str:
     )
 
 
+def _new_queue(prefix: str) -> tuple[str, str, str]:
+    """A new SQS queue: its name, URL and ARN."""
+    sqs = boto3.client("sqs")
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return name, url, str(arn)
+
+
 def subscribe_queue(topic_arn: str, *, raw: bool = True) -> str:
     """A new SQS queue subscribed to the topic, as a user would set it up; returns its URL.
 
     With raw delivery the body is the alert itself and its attributes arrive as SQS message
     attributes; without, the body is SNS's envelope.
     """
-    sqs = boto3.client("sqs")
-    queue_url = str(sqs.create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"])
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    _, queue_url, queue_arn = _new_queue("alerts")
     boto3.client("sns").subscribe(
         TopicArn=topic_arn,
         Protocol="sqs",
@@ -163,12 +168,7 @@ def subscribe_queue(topic_arn: str, *, raw: bool = True) -> str:
 def route_events(pattern: dict[str, Any], *, bus: str = "default") -> str:
     """A new SQS queue that an EventBridge rule on ``bus`` sends matching events to, as a user would
     route statusmon's state-change events to a pipeline; returns its URL."""
-    sqs = boto3.client("sqs")
-    name = f"events-{uuid.uuid4().hex[:8]}"
-    queue_url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    name, queue_url, queue_arn = _new_queue("events")
     events = boto3.client("events")
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
     events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
