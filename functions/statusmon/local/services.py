@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,33 @@ class LocalServices:
         }
 
 
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_WRITE_LOCK = threading.RLock()
+
+
+def _isolate_transactions() -> None:
+    """Run moto's DynamoDB writes one at a time (once per process).
+
+    A TransactWriteItems that fails in moto puts back a copy of the whole table taken when it began,
+    undoing whatever other requests wrote meanwhile; DynamoDB isolates transactions. Two sweeps (the
+    two services of `statusmon sweep`, or tests that race writers on purpose) would otherwise lose
+    each other's writes in local mode.
+    """
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    for name in _WRITES:
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_statusmon_isolated", False):
+            continue
+
+        def isolated(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _WRITE_LOCK:
+                return _original(self, *args, **kwargs)
+
+        isolated._statusmon_isolated = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, isolated)
+
+
 @contextmanager
 def moto_server(host: str = "127.0.0.1") -> Iterator[str]:
     """moto server on a free loopback port; yields its URL (``host`` as given: CloudFormation wants
@@ -41,6 +69,7 @@ def moto_server(host: str = "127.0.0.1") -> Iterator[str]:
     # A development dependency, imported only in local mode.
     from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
+    _isolate_transactions()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
