@@ -48,6 +48,8 @@ from benchkit import (
     DEFAULT_OUTPUT,
     DynamoCounter,
     ServerTime,
+    attribute_size,
+    item_size,
     machine,
     percentile,
     progress,
@@ -144,28 +146,6 @@ def alerts_of(transitions: Sequence[Transition]) -> list[OutboxMessage]:
 
 
 # -- instruments -------------------------------------------------------------------------------------
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """Approximate DynamoDB size of one serialized attribute value (the documented rules, roughly)."""
-    ((kind, data),) = value.items()
-    if kind in ("S", "B"):
-        return len(data.encode() if isinstance(data, str) else data)
-    if kind == "N":
-        return len(data.lstrip("-").replace(".", "")) // 2 + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind in ("SS", "BS", "NS"):
-        return sum(attribute_size({kind[0]: member}) for member in data)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + attribute_size(v) + 1 for k, v in data.items())
-    if kind == "L":
-        return 3 + sum(attribute_size(v) + 1 for v in data)
-    return 0
-
-
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def item_kind(item: dict[str, Any]) -> str:

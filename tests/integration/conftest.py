@@ -69,3 +69,13 @@ class FakeLambdaContext:
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def fresh_emulator(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The session's emulator emptied, without faults, and every client of the test pointed at it."""
+    emulator.reset()
+    emulator.clear_faults()
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    return emulator

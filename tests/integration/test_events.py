@@ -24,12 +24,8 @@ ALL_OURS = {"source": ["statusmon"]}
 
 
 @pytest.fixture
-def account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def account(fresh_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """An import job that failed before statusmon came, and two in flight: one fails, one completes."""
-    emulator.reset()
-    emulator.clear_faults()
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
     jobs = [
         {"name": "old", "status": "CREATE FAILED", "failure_reason": "from before"},
         {
@@ -43,12 +39,12 @@ def account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         },
         {"name": "works", "status": "CREATE IN_PROGRESS", "next": {"after": 60, "status": "ACTIVE"}},
     ]
-    emulator.seed(
+    fresh_emulator.seed(
         personalize={
             "dataset_groups": [{"name": "shop", "datasets": [{"type": "Interactions", "import_jobs": jobs}]}]
         }
     )
-    return emulator
+    return fresh_emulator
 
 
 @pytest.fixture

@@ -22,14 +22,10 @@ LISTINGS = {Service.REKOGNITION: "DescribeProjects", Service.PERSONALIZE: "ListD
 
 
 @pytest.fixture
-def account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def account(fresh_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Two projects (one TEST dataset failed) and three import jobs (one failed)."""
-    emulator.reset()
-    emulator.clear_faults()
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    emulator.seed(
+    fresh_emulator.seed(
         rekognition={
             "projects": [
                 {
@@ -61,7 +57,7 @@ def account(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
             ]
         },
     )
-    return emulator
+    return fresh_emulator
 
 
 def _baselined(store: StatusStore) -> Any:

@@ -17,15 +17,11 @@ EVENT = json.loads((Path(__file__).parents[1] / "events" / "scheduled.json").rea
 
 
 @pytest.fixture
-def configured(emulator: Any, store: StatusStore, monkeypatch: pytest.MonkeyPatch) -> Any:
-    emulator.reset()
-    emulator.clear_faults()
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
+def configured(fresh_emulator: Any, store: StatusStore, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("STATUSMON_TABLE_NAME", store.table_name)
     get_settings.cache_clear()
     metrics.clear_metrics()
-    emulator.seed(
+    fresh_emulator.seed(
         rekognition={
             "projects": [{"name": "shoes", "datasets": [{"type": "TRAIN", "status": "CREATE_FAILED"}]}]
         },
@@ -35,7 +31,7 @@ def configured(emulator: Any, store: StatusStore, monkeypatch: pytest.MonkeyPatc
             ]
         },
     )
-    return emulator
+    return fresh_emulator
 
 
 def _emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

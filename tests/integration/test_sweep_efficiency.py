@@ -20,11 +20,7 @@ FAILED_DATASETS = 3
 
 
 @pytest.fixture
-def seeded(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    emulator.reset()
-    emulator.clear_faults()
-    for name, value in emulator.environment().items():
-        monkeypatch.setenv(name, value)
+def seeded(fresh_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     projects = [
         {
             "name": f"p{i:04d}",
@@ -47,13 +43,13 @@ def seeded(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         }
         for i in range(JOBS)
     ]
-    emulator.seed(
+    fresh_emulator.seed(
         rekognition={"projects": projects},
         personalize={
             "dataset_groups": [{"name": "shop", "datasets": [{"type": "Interactions", "import_jobs": jobs}]}]
         },
     )
-    return emulator
+    return fresh_emulator
 
 
 def _calls(emulator: Any) -> dict[str, int]:
