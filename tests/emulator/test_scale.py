@@ -1,16 +1,17 @@
-"""10,000 datasets and 10,000 import jobs: fast to seed, each page answered in milliseconds."""
+"""10,000 datasets and 10,000 import jobs: seeded in bulk and listed whole, page by page.
+
+How fast is measured by `make bench`, not asserted here (a loaded machine must not fail the tests).
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from statusmon_emulator import Emulator
 
 
-def test_ten_thousand_of_each_page_quickly(emu: Emulator, rek: Any, per: Any) -> None:
+def test_ten_thousand_of_each_are_listed_whole_in_pages_of_100(emu: Emulator, rek: Any, per: Any) -> None:
     # Given 5,000 projects with TRAIN and TEST datasets (10,000 datasets) and 10,000 import jobs
-    started = time.perf_counter()
     emu.seed(
         rekognition={
             "projects": [
@@ -33,25 +34,21 @@ def test_ten_thousand_of_each_page_quickly(emu: Emulator, rek: Any, per: Any) ->
             ]
         },
     )
-    seeding = time.perf_counter() - started
 
-    # When the last page of each listing is read after walking to it
-    def walk(call: Any, token_in: str, token_out: str, **params: Any) -> tuple[int, float]:
-        count, slowest, token = 0, 0.0, None
+    # When each listing is walked to its last page
+    def walk(call: Any, token_in: str, token_out: str, items: str, **params: Any) -> tuple[int, int]:
+        pages, seen, token = 0, 0, None
         while True:
-            began = time.perf_counter()
             page = call(**params, **({token_in: token} if token else {}))
-            slowest = max(slowest, time.perf_counter() - began)
-            count += 1
+            pages += 1
+            seen += len(page[items])
             token = page.get(token_out)
             if not token:
-                return count, slowest
+                return pages, seen
 
-    project_pages, slowest_projects = walk(rek.describe_projects, "NextToken", "NextToken", MaxResults=100)
-    job_pages, slowest_jobs = walk(per.list_dataset_import_jobs, "nextToken", "nextToken", maxResults=100)
+    projects = walk(rek.describe_projects, "NextToken", "NextToken", "ProjectDescriptions", MaxResults=100)
+    jobs = walk(per.list_dataset_import_jobs, "nextToken", "nextToken", "datasetImportJobs", maxResults=100)
 
-    # Then seeding took about a second and every page came back well under 100 ms
-    assert seeding < 5
-    assert (project_pages, job_pages) == (50, 100)
-    assert slowest_projects < 0.1
-    assert slowest_jobs < 0.1
+    # Then every project and job is listed, 100 to a page
+    assert projects == (50, 5000)
+    assert jobs == (100, 10_000)
