@@ -20,5 +20,6 @@ ALERT_FIELDS = frozenset(
 
 # Added after v1 (DESIGN.md allows new fields): what the reader should know beyond the reason, and a
 # stable id per transition, to drop a repeat (SNS delivers at least once). ``truncated`` appears
-# only on an alert cut to fit SNS's size limit.
-ALERT_ADDED_FIELDS = frozenset({"hint", "transition_id"})
+# only on an alert cut to fit SNS's size limit. Issue 11 added the API operation a change came from,
+# and for a DistributeDatasetEntries the other dataset of the pair (both null when unknown).
+ALERT_ADDED_FIELDS = frozenset({"hint", "transition_id", "operation", "distributed_with"})

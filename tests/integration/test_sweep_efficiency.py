@@ -9,7 +9,15 @@ from typing import Any
 import boto3
 import pytest
 
-from statusmon.adapters.store import HistoryItem, MarkItem, OutboxItem, ServiceItem, StateItem, StatusStore
+from statusmon.adapters.store import (
+    HistoryItem,
+    MarkItem,
+    OutboxItem,
+    ServiceItem,
+    StateItem,
+    StatusStore,
+    WatchItem,
+)
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.run import run_sweep
 from statusmon.settings import load_settings
@@ -87,7 +95,7 @@ class _DynamoCalls:
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
-        for model in (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem):
+        for model in (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem, WatchItem):
             client = model._get_connection().connection.client
             client.meta.events.register("before-call.dynamodb.*", self._count, unique_id=f"test-{id(self)}")
 
@@ -112,18 +120,27 @@ def test_quiet_sweeps_cost_one_dynamodb_query_and_a_change_one_bucket(
     seeded.seed(
         personalize={
             "dataset_groups": [
-                {"name": "more", "datasets": [{"type": "Items", "import_jobs": [{"name": "late-1"}]}]}
+                {
+                    "name": "more",
+                    "datasets": [
+                        {"type": "Items", "import_jobs": [{"name": "late-1", "status": "CREATE IN_PROGRESS"}]}
+                    ],
+                }
             ]
         }
     )
     dynamo.calls.clear()
     report = run_sweep(Service.PERSONALIZE, settings)
-    # Then it reads its bucket only, records it, and marks the bucket again
+    # Then it reads its bucket only and the watch list, records the job (and puts it on the watch, in the
+    # same transaction: it is in flight), and marks the bucket again
     [new] = report.recorded
     assert new.new.name.endswith("late-1")
     assert report.buckets_read == 1
     assert report.states_read < JOBS / 10
-    assert dynamo.calls == {"Query": 2, "TransactWriteItems": 1, "UpdateItem": 1}
+    assert dynamo.calls == {"Query": 3, "TransactWriteItems": 1, "UpdateItem": 1}
+    watched = {entry.resource_arn: entry.version for entry in store.watched()}
+    assert watched[new.new.resource_arn] == 1
+    assert len(watched) == 2  # and the dataset the baseline found in flight
     dynamo.calls.clear()
     assert run_sweep(Service.PERSONALIZE, settings).recorded == []
     assert dynamo.calls == {"Query": 1}

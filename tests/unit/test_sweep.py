@@ -19,8 +19,9 @@ from statusmon.domain.model import (
     ResourceState,
     ServiceMeta,
     Transition,
+    WatchEntry,
 )
-from statusmon.domain.vocabulary import DELETED, Service
+from statusmon.domain.vocabulary import DELETED, Phase, Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.sweep import never, sweep
@@ -38,6 +39,7 @@ class FakeSource:
     complete: bool = True
     detail: dict[str, dict[str, Any]] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)  # the service no longer finds them
     samples: list[dict[str, Any]] = field(default_factory=list)
     described: list[str] = field(default_factory=list)
     sampled: list[str] = field(default_factory=list)
@@ -52,6 +54,8 @@ class FakeSource:
         self.described.append(observation.resource_arn)
         if observation.resource_arn in self.broken:
             raise ThrottledError(f"DescribeDataset {observation.resource_arn}: throttled")
+        if observation.resource_arn in self.missing:
+            raise NotFoundError(f"DescribeDataset {observation.resource_arn}: not found")
         return replace(observation, **self.detail.get(observation.resource_arn, {}))
 
     def wants_error_samples(self, observation: Observation) -> bool:
@@ -72,6 +76,10 @@ class FakeStore:
     outbox: list[OutboxMessage] = field(default_factory=list)
     marks: dict[tuple[Service, str], BucketMark] = field(default_factory=dict)
     loads: list[set[str] | None] = field(default_factory=list)
+    # The hot watch, kept as the real store keeps it (in the transaction that records a transition).
+    watch: dict[str, WatchEntry] = field(default_factory=dict)
+    watch_reads: int = 0
+    watch_unreadable: bool = False
 
     @property
     def alerts(self) -> list[OutboxMessage]:
@@ -119,8 +127,33 @@ class FakeStore:
     def get(self, arn: str) -> ResourceState | None:
         return self.states.get(arn)
 
+    def watched(self) -> list[WatchEntry]:
+        self.watch_reads += 1
+        if self.watch_unreadable:
+            raise AwsError("reading the watch list failed: InternalServerError")
+        return list(self.watch.values())
+
+    def unwatch(self, entry: WatchEntry) -> bool:
+        current = self.watch.get(entry.resource_arn)
+        if current is None or current.version != entry.version:
+            return False
+        del self.watch[entry.resource_arn]
+        return True
+
+    def mirror(self, state: ResourceState) -> bool:
+        current = self.watch.get(state.resource_arn)
+        if current is None or (current.version or 0) >= state.version:
+            return False
+        self.watch[state.resource_arn] = _mirrored(current, state)
+        return True
+
     def record(
-        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+        self,
+        transition: Transition,
+        *,
+        retention_days: int,
+        outbox: Sequence[OutboxMessage] = (),
+        watched: bool = False,
     ) -> bool:
         if self.failing:
             raise AwsError("recording a transition failed: InternalServerError")
@@ -136,7 +169,26 @@ class FakeStore:
         self.marks[key] = replace(mark, generation=mark.generation + 1)
         self.history.append(transition)
         self.outbox += outbox
+        new = transition.new
+        if new.phase is Phase.IN_FLIGHT:
+            before = self.watch.get(arn)
+            entry = before or WatchEntry(new.service, arn, transition.detected_at, new.resource_type, new.name)
+            self.watch[arn] = _mirrored(entry, new)
+        elif watched:
+            self.watch.pop(arn, None)
         return True
+
+
+def _mirrored(entry: WatchEntry, state: ResourceState) -> WatchEntry:
+    return replace(
+        entry,
+        name=state.name,
+        parent_arn=state.parent_arn,
+        status=state.status,
+        reason=state.reason,
+        updated_at=state.updated_at,
+        version=state.version,
+    )
 
 
 def _run(source: FakeSource, store: FakeStore, **kwargs: Any):

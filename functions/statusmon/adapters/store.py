@@ -31,11 +31,22 @@ from statusmon.adapters import aws
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
 from statusmon.domain.digest import bucket_of
-from statusmon.domain.model import BucketMark, OutboxMessage, ResourceState, ServiceMeta, Transition
-from statusmon.domain.vocabulary import ResourceType, Service, is_failed
+from statusmon.domain.model import (
+    WATCHED_BY_SWEEP,
+    BucketMark,
+    OutboxMessage,
+    ResourceState,
+    ServiceMeta,
+    Transition,
+    WatchEntry,
+)
+from statusmon.domain.vocabulary import Phase, ResourceType, Service, is_failed
 
 # Bucket Queries in flight at once (each reads a few kB; well inside on-demand throughput).
 QUERY_WORKERS = 8
+# A watch entry expires this long after its last write: a safety net for a resource that neither
+# settles nor vanishes (the full sweep keeps tracking it, at its own pace).
+WATCH_TTL = timedelta(days=7)
 # The table's setup (`statusmon local-setup`, never a Lambda) calls `boto3.client`: clients of the
 # process's one botocore session, without importing boto3.
 boto3 = aws.boto3_clients
@@ -150,6 +161,30 @@ class OutboxItem(Model):
     last_error = UnicodeAttribute(null=True)
 
 
+class WatchItem(Model):
+    """One resource on the hot watch (:class:`statusmon.domain.model.WatchEntry`)."""
+
+    class Meta:
+        table_name = "statusmon-unbound"
+
+    pk = UnicodeAttribute(hash_key=True, attr_name=schema.PARTITION_KEY)
+    sk = UnicodeAttribute(range_key=True, attr_name=schema.SORT_KEY)
+    service = UnicodeAttribute()
+    resource_type = UnicodeAttribute()
+    name = UnicodeAttribute()
+    since = UTCDateTimeAttribute()
+    parent_arn = UnicodeAttribute(null=True)
+    # The recorded state it mirrors (written with it, in the same transaction); absent when discovered.
+    status = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    operation = UnicodeAttribute(null=True)
+    distributed_with = UnicodeAttribute(null=True)
+    origin = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True, attr_name=schema.TTL_ATTRIBUTE)
+
+
 class HistoryItem(_ResourceFields):
     class Meta:
         table_name = "statusmon-unbound"
@@ -236,7 +271,7 @@ class StatusStore:
         self.region = region
         # ARNs read through the by_service index under a key layout older than table_schema.LAYOUT.
         self._old_keys: dict[Service, set[str]] = {}
-        models = (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem)
+        models = (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem, WatchItem)
         bound = StateItem._connection
         if (
             bound is not None
@@ -426,7 +461,12 @@ class StatusStore:
         return True
 
     def record(
-        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+        self,
+        transition: Transition,
+        *,
+        retention_days: int,
+        outbox: Sequence[OutboxMessage] = (),
+        watched: bool = False,
     ) -> bool:
         """Write the new current state, its history item and its pending deliveries in one transaction.
 
@@ -434,6 +474,9 @@ class StatusStore:
         history key is unique per version, so of two sweeps racing to record the same change exactly
         one succeeds, and only its alert enters the outbox. Returns False when another writer got
         there first (nothing is written).
+
+        The hot watch moves in the same transaction: an in-flight state puts (or refreshes) its watch
+        entry; any other state deletes it when ``watched`` (the caller knows an entry may exist).
         """
         state = transition.new
         item = StateItem(resource_pk(state.resource_arn), schema.STATE_SK)
@@ -467,6 +510,10 @@ class StatusStore:
                     # The bucket's generation moves with every write in it: its stored digest is void.
                     mark = MarkItem(service_pk(state.service), mark_sk(bucket_of(state.resource_arn)))
                     transaction.update(mark, actions=[MarkItem.generation.add(1)])
+                    if state.phase is Phase.IN_FLIGHT:
+                        transaction.update(*_watch_update(transition))
+                    elif watched:
+                        transaction.delete(WatchItem(schema.WATCH_PK, state.resource_arn))
             except TransactWriteError as exc:
                 reasons = [r.code for r in exc.cancellation_reasons if r is not None]
                 if "ConditionalCheckFailed" in reasons:
@@ -521,6 +568,73 @@ class StatusStore:
                         raise
                 old.discard(arn)
         return not old
+
+    # -- the hot watch ----------------------------------------------------------------------------
+
+    def watched(self) -> list[WatchEntry]:
+        """Everything on the hot watch (one Query; a single read unit when nothing is in flight)."""
+        with self._errors("reading the watch list"):
+            return [_watch_entry(item) for item in WatchItem.query(schema.WATCH_PK)]
+
+    def watch(self, entries: Sequence[WatchEntry]) -> int:
+        """Put discovered resources on the watch (CloudTrail): their operation and what the call named.
+
+        Never overwrites what a recorded transition mirrored (status, version): an entry already there
+        only gains the operation. Returns how many were written.
+        """
+        with self._errors("adding to the watch list"):
+            for entry in entries:
+                item = WatchItem(schema.WATCH_PK, entry.resource_arn)
+                actions = [
+                    WatchItem.service.set(entry.service.value),
+                    WatchItem.resource_type.set(entry.resource_type.value),
+                    WatchItem.name.set(WatchItem.name | entry.name),
+                    WatchItem.since.set(WatchItem.since | entry.since),
+                    WatchItem.origin.set(WatchItem.origin | entry.origin),
+                    WatchItem.expires_at.set(entry.since + WATCH_TTL),
+                ]
+                if entry.parent_arn:
+                    actions.append(WatchItem.parent_arn.set(WatchItem.parent_arn | entry.parent_arn))
+                if entry.operation:
+                    actions.append(WatchItem.operation.set(entry.operation))
+                if entry.distributed_with:
+                    actions.append(WatchItem.distributed_with.set(entry.distributed_with))
+                item.update(actions=list(actions))
+        return len(entries)
+
+    def unwatch(self, entry: WatchEntry) -> bool:
+        """Take a settled resource off the watch, unless a newer transition rewrote its entry meanwhile."""
+        item = WatchItem(schema.WATCH_PK, entry.resource_arn)
+        unchanged = (
+            WatchItem.version.does_not_exist()
+            if entry.version is None
+            else WatchItem.version == entry.version
+        )
+        with self._errors("removing from the watch list"):
+            try:
+                item.delete(condition=unchanged)
+            except DeleteError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+                return False
+        return True
+
+    def mirror(self, state: ResourceState) -> bool:
+        """Make a discovered entry mirror the recorded ``state`` (so the next run needs no other read);
+        False if the entry is gone or already mirrors a newer state."""
+        item = WatchItem(schema.WATCH_PK, state.resource_arn)
+        with self._errors("updating the watch list"):
+            try:
+                item.update(
+                    actions=_mirror_actions(state),
+                    condition=WatchItem.sk.exists()
+                    & (WatchItem.version.does_not_exist() | (WatchItem.version < state.version)),
+                )
+            except UpdateError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+                return False
+        return True
 
     # -- the outbox -------------------------------------------------------------------------------
 
@@ -588,6 +702,51 @@ class StatusStore:
             except UpdateError as exc:
                 if error_code(exc) != "ConditionalCheckFailedException":
                     raise
+
+
+def _mirror_actions(state: ResourceState) -> list[Any]:
+    # Set, or removed when None (PynamoDB turns a set to None into REMOVE).
+    return [
+        WatchItem.service.set(state.service.value),
+        WatchItem.resource_type.set(state.resource_type.value),
+        WatchItem.name.set(state.name),
+        WatchItem.status.set(state.status),
+        WatchItem.version.set(state.version),
+        WatchItem.parent_arn.set(state.parent_arn),  # type: ignore[arg-type]
+        WatchItem.reason.set(state.reason),  # type: ignore[arg-type]
+        WatchItem.updated_at.set(state.updated_at),  # type: ignore[arg-type]
+    ]
+
+
+def _watch_update(transition: Transition) -> tuple[WatchItem, list[Any]]:
+    """The watch entry of an in-flight transition: it mirrors the new state; a discovered operation
+    already on it stays (``since`` keeps the episode's start)."""
+    state = transition.new
+    item = WatchItem(schema.WATCH_PK, state.resource_arn)
+    return item, [
+        *_mirror_actions(state),
+        WatchItem.since.set(WatchItem.since | transition.detected_at),
+        WatchItem.origin.set(WatchItem.origin | WATCHED_BY_SWEEP),
+        WatchItem.expires_at.set(transition.detected_at + WATCH_TTL),
+    ]
+
+
+def _watch_entry(item: WatchItem) -> WatchEntry:
+    return WatchEntry(
+        service=Service(item.service),
+        resource_arn=item.sk,
+        since=item.since,
+        resource_type=ResourceType(item.resource_type),
+        name=item.name,
+        parent_arn=item.parent_arn,
+        status=item.status,
+        reason=item.reason,
+        updated_at=item.updated_at,
+        version=_int_or_none(item.version),
+        operation=item.operation,
+        distributed_with=item.distributed_with,
+        origin=item.origin or WATCHED_BY_SWEEP,
+    )
 
 
 def _outbox_item(message: OutboxMessage) -> OutboxItem:

@@ -24,6 +24,10 @@ bucket marks            ``SVC#<service>`` /         per bucket of resources (256
                                                     partition, so one Query reads both and tells a
                                                     quiet sweep it need not read any state
                                                     (:mod:`statusmon.domain.digest`)
+hot watch               ``WATCH`` / ``<arn>``       resources in flight, described every minute until
+                                                    they settle: "what is watched" is one Query; put
+                                                    or deleted in the transaction that records a
+                                                    transition, put by CloudTrail discovery
 outbox                  ``OUTBOX`` /                alerts recorded but not yet confirmed published,
                         ``<channel>#<when>#<id>``   oldest first: "what is pending" is one Query;
                                                     written in the transition's own transaction,
@@ -44,6 +48,9 @@ History items carry ``expires_at`` (epoch seconds, the table's TTL attribute); c
 outbox items never expire (an alert waits as long as an outage lasts). The stream carries new
 images; the notifier's event source mapping keeps only INSERTs of outbox items, that is, new alerts
 to deliver. The outbox is one partition: it holds only alerts in flight, a handful at a time.
+The watch is one partition too, for the same reason: it holds only what is in flight. Its items
+expire a week after their last write, a safety net for a resource that neither settles nor
+vanishes (the full sweep still tracks it).
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ FAILED_PK_PREFIX = "FAILED#"
 MARK_SK_PREFIX = "M#"
 # The key layout current code writes: 2 = by_service sort keys start with the resource's bucket.
 LAYOUT = 2
+# The hot watch: pk WATCH, sk <arn> (what is in flight; logic.watch describes it every minute).
+WATCH_PK = "WATCH"
 # Deliveries not yet confirmed (the outbox): pk OUTBOX, sk <channel>#<detected_at>#<transition id>.
 OUTBOX_PK = "OUTBOX"
 

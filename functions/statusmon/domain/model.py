@@ -201,6 +201,63 @@ class ServiceMeta:
     marks: Mapping[str, BucketMark] = field(default_factory=dict, compare=False)
 
 
+# Where a watch entry came from: a recorded in-flight transition, or an API call CloudTrail reported.
+WATCHED_BY_SWEEP = "sweep"
+WATCHED_BY_CLOUDTRAIL = "cloudtrail"
+
+# The API operation a dataset change came from, as alerts and events name it (see logic.operations).
+OPERATION = "operation"
+# The other dataset of a DistributeDatasetEntries (each of the two points at the other).
+DISTRIBUTED_WITH = "distributed_with"
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    """A resource on the hot watch: in flight, described every minute until it settles.
+
+    A sweep (or the watch) that records an in-flight transition writes the entry in the same
+    transaction, with the fields the diff compares (``status``, ``reason``, ``updated_at``) and the
+    ``version`` it wrote, so a watch run that describes the resource and finds it unchanged needs no
+    other read. CloudTrail discovery writes entries without those fields (``version`` None): the
+    operation that started the work, and the resource as the call named it.
+    """
+
+    service: Service
+    resource_arn: str
+    since: datetime
+    resource_type: ResourceType
+    name: str
+    parent_arn: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    updated_at: datetime | None = None
+    version: int | None = None
+    operation: str | None = None
+    distributed_with: str | None = None
+    origin: str = WATCHED_BY_SWEEP
+
+    def known(self) -> ResourceState | None:
+        """The recorded state this entry mirrors (None: put by discovery, the state is unknown here)."""
+        if self.version is None or self.status is None:
+            return None
+        return ResourceState(
+            service=self.service,
+            resource_type=self.resource_type,
+            resource_arn=self.resource_arn,
+            name=self.name,
+            status=self.status,
+            parent_arn=self.parent_arn,
+            reason=self.reason,
+            updated_at=self.updated_at,
+            version=self.version,
+        )
+
+    def operation_details(self) -> dict[str, str]:
+        """What the entry knows of the operation, as a state's details carry it."""
+        found = {OPERATION: self.operation, DISTRIBUTED_WITH: self.distributed_with}
+        return {key: value for key, value in found.items() if value}
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """A rendered delivery of one transition, kept in the table until its publish is confirmed."""

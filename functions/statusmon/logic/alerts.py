@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from statusmon.domain.arns import console_url
-from statusmon.domain.model import Alert, OutboxMessage, Transition, iso
+from statusmon.domain.model import DISTRIBUTED_WITH, OPERATION, Alert, OutboxMessage, Transition, iso
+from statusmon.logic.operations import distributed_with, operation_of
 
 SCHEMA = "statusmon.alert/v1"
 SUBJECT_LIMIT = 99  # SNS: under 100 characters, ASCII, no line breaks
@@ -63,7 +64,8 @@ _TYPE_LABEL = {"dataset": "dataset", "dataset_import_job": "dataset import job"}
 def _details(details: dict[str, Any], trim: Trim) -> dict[str, Any]:
     if trim.drop_details:
         return {}
-    kept = dict(details)
+    # The operation and the distribute pair are fields of their own (below), not repeated here.
+    kept = {key: value for key, value in details.items() if key not in (OPERATION, DISTRIBUTED_WITH)}
     if trim.sample_chars is not None and kept.get("error_entries"):
         kept["error_entries"] = [
             {"summary": _cut(json.dumps(sample, sort_keys=True), trim.sample_chars)}
@@ -88,6 +90,8 @@ def transition_fields(transition: Transition, trim: Trim = WHOLE) -> dict[str, A
         "details": _details(state.details, trim),
         "console_url": console_url(state.resource_arn, state.parent_arn),
         "transition_id": transition.transition_id,
+        "operation": operation_of(transition),
+        "distributed_with": distributed_with(transition),
     }
 
 
@@ -143,6 +147,10 @@ def email_body(alert: Alert, trim: Trim = WHOLE) -> str:
     ]
     if doc["parent_arn"]:
         lines.append(f"Parent:    {doc['parent_arn']}")
+    if doc["operation"]:
+        lines.append(f"Operation: {doc['operation']}")
+    if doc["distributed_with"]:
+        lines.append(f"Paired:    {doc['distributed_with']} (the other dataset of the distribution)")
     details = doc["details"]
     stats = details.get("stats")
     if stats:

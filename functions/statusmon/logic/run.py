@@ -27,6 +27,7 @@ from statusmon.logic.deliver import (
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, sweep
+from statusmon.logic.watch import WatchReport, WatchStore, watch
 from statusmon.settings import Settings
 
 
@@ -58,6 +59,23 @@ def run_sweep(
 ) -> SweepReport:
     return sweep(
         source or make_source(service, settings),
+        store or StatusStore(settings.require_table()),
+        retention_days=settings.history_retention_days,
+        policy=policy_of(settings),
+        out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
+    )
+
+
+def run_watch(
+    settings: Settings,
+    *,
+    out_of_time: Callable[[], bool] | None = None,
+    source_for: Callable[[Service], Source] | None = None,
+    store: WatchStore | None = None,
+) -> WatchReport:
+    """One run of the hot watch: describe what is in flight, record what changed."""
+    return watch(
+        source_for or (lambda service: make_source(service, settings)),
         store or StatusStore(settings.require_table()),
         retention_days=settings.history_retention_days,
         policy=policy_of(settings),

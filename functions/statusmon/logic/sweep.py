@@ -16,6 +16,11 @@ transition's state-change event (every transition but a baseline's), go into the
 the same transaction as the state and history items, so a transition is never recorded without its
 alert and event, and each stays pending until a delivery confirms its publish.
 
+The hot watch (:mod:`statusmon.logic.watch`) rides on the same transaction: recording an in-flight
+state puts the resource on the watch list, recording a settled one takes it off. A sweep with
+changes reads the watch list once, for the operation CloudTrail discovery noted there
+(:mod:`statusmon.logic.operations`).
+
 Failures: an answer that cannot be read or does not hold what it must (a page without its list, an
 item without its ARN or status, a repeated paging token) makes the listing incomplete, and an
 incomplete listing deletes nothing; a resource is deleted only when two complete listings in a row
@@ -47,14 +52,16 @@ from statusmon.domain.model import (
     ResourceState,
     ServiceMeta,
     Transition,
+    WatchEntry,
     error_entries,
     never,
     utcnow,
 )
-from statusmon.domain.vocabulary import Phase, Service
+from statusmon.domain.vocabulary import Phase, Service, phase
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
 from statusmon.logic.events import NO_ALERT, outbox_event, wants_event
+from statusmon.logic.operations import with_operation
 from statusmon.logic.policy import AlertPolicy, decide
 
 # Describe calls in flight at once: a quiet sweep's re-described failures and a busy sweep's changes
@@ -84,8 +91,27 @@ class Store(Protocol):
     def upgrade_keys(self, service: Service) -> bool: ...
     def get(self, arn: str) -> ResourceState | None: ...
     def record(
-        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+        self,
+        transition: Transition,
+        *,
+        retention_days: int,
+        outbox: Sequence[OutboxMessage] = (),
+        watched: bool = False,
     ) -> bool: ...
+    def watched(self) -> list[WatchEntry]: ...
+
+
+class _Tally(Protocol):
+    """What recording and describing count, in a sweep's report and in a watch run's."""
+
+    described: int
+    recorded: list[Transition]
+    alerts_queued: int
+    events_queued: int
+    lost_races: int
+    stopped_early: bool
+    problems: list[str]
+    unknown_statuses: set[str]
 
 
 @dataclass
@@ -188,7 +214,14 @@ def sweep(
     )
     if meta.baseline_at is not None:
         changes = silence_preexisting(changes, meta.baseline_at)
-    recorder = _Recorder(store, report, policy, retention_days, set(meta.unknown_statuses))
+    recorder = Recorder(
+        store,
+        report,
+        policy,
+        retention_days,
+        announced=set(meta.unknown_statuses),
+        watching=watch_entries(store, report) if changes else {},
+    )
     recorder.record_all(changes, {o.resource_arn: o for o in ready}, out_of_time)
 
     listed = {o.resource_arn for o in listing.observations} | skipped
@@ -230,7 +263,7 @@ def _listed(
     failed resources described first: the buckets' digests then cover what the diff compares.
     """
     first = [o for o in listing.observations if source.redescribe_failed and o.phase is Phase.FAILED]
-    detailed, skipped = _describe_all(source, first, report, out_of_time, workers)
+    detailed, skipped = describe_all(source, first, report, out_of_time, workers)
     observations = [detailed.get(o.resource_arn, o) for o in listing.observations]
     return observations, skipped | listing.unreadable, set(detailed)
 
@@ -280,15 +313,18 @@ def _mark_reconciled(
         report.marks_stored = store.save_marks(report.service, marks)
 
 
-def _describe_all(
+def describe_all(
     source: Source,
     observations: Sequence[Observation],
-    report: SweepReport,
+    report: _Tally,
     out_of_time: Callable[[], bool],
     workers: int,
+    *,
+    gone: set[str] | None = None,
 ) -> tuple[dict[str, Observation], set[str]]:
     """Describe each of ``observations``, ``workers`` at a time: the detailed views by ARN, and the
-    ARNs that could not be read (skipped this time, never taken as gone)."""
+    ARNs that could not be read (skipped this time, never taken as gone; those the service did not
+    find are added to ``gone`` too)."""
 
     def describe(observation: Observation) -> Observation | AwsError | None:
         if out_of_time():
@@ -313,8 +349,11 @@ def _describe_all(
         skipped.add(observation.resource_arn)
         if answer is None:
             report.stopped_early = True
-        elif not isinstance(answer, NotFoundError):
-            # NotFound: listed a moment ago, gone now (a project being deleted); the next listing says so.
+        elif isinstance(answer, NotFoundError):
+            # Listed a moment ago, gone now (a project being deleted); the next listing says so.
+            if gone is not None:
+                gone.add(observation.resource_arn)
+        else:
             report.problems.append(str(answer))
     return detailed, skipped
 
@@ -336,7 +375,7 @@ def _read_details(
         if o.resource_arn not in described
         and needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed)
     ]
-    detailed, skipped = _describe_all(source, wanted, report, out_of_time, workers)
+    detailed, skipped = describe_all(source, wanted, report, out_of_time, workers)
     ready: list[Observation] = []
     for observation in observations:
         arn = observation.resource_arn
@@ -344,13 +383,13 @@ def _read_details(
             continue
         observation = detailed.get(arn, observation)  # noqa: PLW2901 (the detailed view replaces it)
         if arn in detailed or arn in described:
-            _add_error_samples(source, observation, known.get(arn), report)
+            add_error_samples(source, observation, known.get(arn), report)
         ready.append(observation)
     return ready, skipped
 
 
-def _add_error_samples(
-    source: Source, observation: Observation, previous: ResourceState | None, report: SweepReport
+def add_error_samples(
+    source: Source, observation: Observation, previous: ResourceState | None, report: _Tally
 ) -> None:
     # Samples only for a completion that added error entries: what the warning alert shows.
     errors_before = previous.error_entries() if previous else 0
@@ -365,18 +404,23 @@ def _add_error_samples(
             report.problems.append(str(exc))
 
 
-class _Recorder:
+class Recorder:
     """Writes each transition with the alert the policy wants for it, in one transaction."""
 
     def __init__(
         self,
         store: Store,
-        report: SweepReport,
+        report: _Tally,
         policy: AlertPolicy,
         retention_days: int,
+        *,
         announced: set[str],
+        watching: Mapping[str, WatchEntry] | None,
     ) -> None:
         self.store = store
+        # The hot watch as read before recording (None: it could not be read). An entry's operation
+        # goes into the transition; a settled transition deletes the entry.
+        self.watching = watching
         self.report = report
         self.policy = policy
         self.retention_days = retention_days
@@ -408,6 +452,15 @@ class _Recorder:
                 self.report.problems.append(str(exc))
 
     def _record(self, transition: Transition) -> bool:
+        arn = transition.new.resource_arn
+        entry = self.watching.get(arn) if self.watching is not None else None
+        transition = with_operation(transition, entry)
+        # Whether a watch entry may exist, to be deleted when the resource settles.
+        watched = (
+            self.watching is None
+            or entry is not None
+            or phase(transition.new.service, transition.previous_status) is Phase.IN_FLIGHT
+        )
         status = transition.new.status
         unknown = transition.new.phase is Phase.UNKNOWN
         novel = unknown and status not in self.announced
@@ -415,7 +468,9 @@ class _Recorder:
         outbox = [outbox_message(alert)] if alert else []
         if wants_event(transition):
             outbox.append(outbox_event(transition, severity=alert.severity if alert else NO_ALERT))
-        if not self.store.record(transition, retention_days=self.retention_days, outbox=outbox):
+        if not self.store.record(
+            transition, retention_days=self.retention_days, outbox=outbox, watched=watched
+        ):
             return False
         self.report.recorded.append(transition)
         self.report.alerts_queued += bool(alert)
@@ -425,6 +480,15 @@ class _Recorder:
             if not transition.baseline:
                 self.announced.add(status)
         return True
+
+
+def watch_entries(store: Store, report: _Tally) -> dict[str, WatchEntry] | None:
+    """The hot watch by ARN (one Query), or None if it cannot be read (then recording goes on)."""
+    try:
+        return {entry.resource_arn: entry for entry in store.watched()}
+    except AwsError as exc:
+        report.problems.append(str(exc))
+        return None
 
 
 def _rediff(store: Store, change: Transition, observation: Observation | None) -> Transition | None:
