@@ -10,8 +10,8 @@ from statusmon.adapters.errors import AwsError
 from statusmon.adapters.store import StatusStore, TableMissingError, outbox_message_from_stream_image
 from statusmon.adapters.table_schema import TABLE
 from statusmon.domain.digest import bucket_of
-from statusmon.domain.model import BucketMark
-from statusmon.domain.vocabulary import Service
+from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL, BucketMark, WatchEntry
+from statusmon.domain.vocabulary import ResourceType, Service
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.policy import AlertPolicy, decide
@@ -254,3 +254,55 @@ def test_states_are_read_by_bucket_and_old_index_keys_are_upgraded(store: Status
     # And the upgrade left the version and history alone
     assert store.get(second).version == 1
     assert [t.new.version for t in store.history(second)] == [1]
+
+
+def test_the_watch_list_moves_with_the_recorded_state(store: StatusStore) -> None:
+    # Given CloudTrail discovery noted an update on a dataset nobody has swept yet
+    discovered = WatchEntry(
+        Service.REKOGNITION,
+        DATASET_ARN,
+        NOW,
+        ResourceType.DATASET,
+        "shoes/train",
+        operation="UpdateDatasetEntries",
+        origin=WATCHED_BY_CLOUDTRAIL,
+    )
+    assert store.watch([discovered]) == 1
+    [entry] = store.watched()
+    assert (entry.version, entry.status, entry.operation) == (None, None, "UpdateDatasetEntries")
+    # When a sweep records it in flight
+    _sweep(store, dataset("UPDATE_IN_PROGRESS", reason="working"), now=NOW + timedelta(minutes=5))
+    # Then the entry mirrors the recorded state and keeps what discovery knew
+    [entry] = store.watched()
+    assert (entry.version, entry.status, entry.reason) == (1, "UPDATE_IN_PROGRESS", "working")
+    assert (entry.operation, entry.origin, entry.since) == ("UpdateDatasetEntries", WATCHED_BY_CLOUDTRAIL, NOW)
+    raw = boto3.client("dynamodb").get_item(
+        TableName=store.table_name, Key={"pk": {"S": "WATCH"}, "sk": {"S": DATASET_ARN}}
+    )["Item"]
+    assert int(raw["expires_at"]["N"]) > (NOW + timedelta(days=6)).timestamp()
+    # And discovery seen again does not undo the mirror
+    store.watch([discovered])
+    assert store.watched()[0].version == 1
+    # When the resource settles, the same transaction takes it off the watch
+    known = store.load_service(Service.REKOGNITION)
+    [done] = detect_changes([dataset("UPDATE_COMPLETE")], known, now=NOW, complete_listing=False)
+    assert store.record(done, retention_days=30, watched=True)
+    assert store.watched() == []
+
+
+def test_unwatch_and_mirror_never_undo_a_newer_write(store: StatusStore) -> None:
+    _sweep(store, job("CREATE PENDING"))
+    [seen] = store.watched()
+    # A newer transition rewrites the entry (version 2) after a watch run read it at version 1
+    known = store.load_service(Service.PERSONALIZE)
+    [newer] = detect_changes([job("CREATE IN_PROGRESS")], known, now=NOW, complete_listing=False)
+    assert store.record(newer, retention_days=30)
+    # Then that run can neither take it off nor mirror the older state onto it
+    assert store.unwatch(seen) is False
+    assert store.mirror(known[JOB_ARN]) is False
+    [entry] = store.watched()
+    assert (entry.version, entry.status) == (2, "CREATE IN_PROGRESS")
+    # And one that read the current entry can
+    assert store.unwatch(entry) is True
+    assert store.watched() == []
+    assert store.mirror(store.get(JOB_ARN)) is False  # no entry: nothing to mirror onto

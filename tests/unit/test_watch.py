@@ -1,0 +1,247 @@
+"""The hot watch's decisions with in-memory fakes: what it describes, records and leaves to the sweep."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL, Observation, ServiceMeta, WatchEntry
+from statusmon.domain.vocabulary import ResourceType, Service
+from statusmon.logic.operations import DISTRIBUTE_DATASET_ENTRIES, UPDATE_DATASET_ENTRIES
+from statusmon.logic.sweep import sweep
+from statusmon.logic.watch import NOT_FOUND_GRACE, WatchReport, watch
+from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
+from tests.unit.fakes import ARN2, FakeSource, FakeStore
+
+LATER = NOW + timedelta(minutes=1)
+PROJECT = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/1690476084000"
+
+
+def _baselined(*listed: Observation) -> tuple[FakeStore, FakeSource]:
+    """A store whose service had its silent baseline (empty), then a sweep that found ``listed``."""
+    service = listed[0].service
+    store = FakeStore(metas={service: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    source = FakeSource(service, service is Service.REKOGNITION, list(listed))
+    sweep(source, store, retention_days=30, now=NOW)
+    source.described.clear()
+    store.outbox.clear()  # what that sweep sent is not what the tests look at
+    return store, source
+
+
+def _watch(
+    store: FakeStore, *sources: FakeSource, now: Any = LATER, **kwargs: Any
+) -> tuple[WatchReport, list[Service]]:
+    made: list[Service] = []
+    by_service = {source.service: source for source in sources}
+
+    def source_for(service: Service) -> FakeSource:
+        made.append(service)
+        return by_service[service]
+
+    report = watch(source_for, store, retention_days=30, now=now, describe_workers=1, **kwargs)
+    return report, made
+
+
+def _events(store: FakeStore) -> list[dict[str, Any]]:
+    return [json.loads(m.body) for m in store.events]
+
+
+def test_an_idle_run_is_one_read_and_no_client() -> None:
+    store = FakeStore()
+    report, made = _watch(store)
+    assert store.watch_reads == 1
+    assert made == []
+    assert (report.watched, report.described, report.recorded) == (0, 0, [])
+    assert report.succeeded
+
+
+def test_a_sweep_puts_what_is_in_flight_on_the_watch_and_the_watch_records_its_failure() -> None:
+    # Given a sweep that found one dataset in flight and another complete
+    store, source = _baselined(
+        dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT), dataset("CREATE_COMPLETE", arn=ARN2)
+    )
+    assert list(store.watch) == [DATASET_ARN]
+    # When the dataset fails and only the watch runs
+    source.detail[DATASET_ARN] = {"status": "UPDATE_FAILED", "reason": "The manifest file is not valid"}
+    report, _ = _watch(store, source)
+    # Then it described the watched dataset only, recorded the failure with its alert, and let it go
+    assert source.described == [DATASET_ARN]
+    [failure] = report.recorded
+    assert (failure.previous_status, failure.new.status) == ("UPDATE_IN_PROGRESS", "UPDATE_FAILED")
+    assert failure.new.parent_arn == PROJECT
+    assert [m.severity for m in store.alerts] == ["error"]
+    assert store.states[DATASET_ARN].status == "UPDATE_FAILED"
+    assert store.watch == {}
+
+
+def test_an_unchanged_resource_in_flight_costs_one_describe_and_nothing_else() -> None:
+    store, source = _baselined(job("CREATE IN_PROGRESS", parent_arn="arn:aws:personalize:x"))
+    history, gets = len(store.history), store.gets
+    report, _ = _watch(store, source)
+    assert source.described == [JOB_ARN]
+    assert (store.gets, len(store.history), report.recorded) == (gets, history, [])
+    assert list(store.watch) == [JOB_ARN]
+
+
+def test_a_change_the_sweep_recorded_first_is_not_recorded_again() -> None:
+    # Given a job in flight that completed, and a sweep that recorded it before the watch ran
+    store, source = _baselined(job("CREATE IN_PROGRESS"))
+    entry = store.watch[JOB_ARN]
+    source.listed = [job("ACTIVE")]
+    sweep(source, store, retention_days=30, now=LATER)
+    history = len(store.history)
+    assert store.watch == {}
+    # When a watch run that read the list before that sweep describes it
+    store.watch[JOB_ARN] = entry
+    source.detail[JOB_ARN] = {"status": "ACTIVE"}
+    report, _ = _watch(store, source)
+    # Then it finds the table already has it: nothing recorded twice, the entry leaves the watch
+    assert report.recorded == []
+    assert len(store.history) == history
+    assert store.watch == {}
+
+
+def test_a_discovered_job_is_recorded_with_its_event_and_then_mirrored() -> None:
+    # Given a job discovered through CloudTrail, never swept, in a baselined service
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "interactions-2026-11-24")
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    source.detail[JOB_ARN] = {"status": "CREATE IN_PROGRESS", "parent_arn": "arn:aws:personalize:ds"}
+    # When the watch runs
+    report, _ = _watch(store, source)
+    # Then the job is recorded as new (not silent), with its state-change event
+    [new] = report.recorded
+    assert (new.previous_status, new.new.status, new.baseline) == (None, "CREATE IN_PROGRESS", False)
+    assert [e["operation"] for e in _events(store)] == ["CreateDatasetImportJob"]
+    # And its entry now mirrors the recorded state: the next unchanged run reads nothing more
+    assert store.watch[JOB_ARN].version == 1
+    gets = store.gets
+    _watch(store, source)
+    assert store.gets == gets
+    assert len(store.history) == 1
+
+
+def test_a_discovered_resource_waits_for_the_baseline_and_a_named_project() -> None:
+    # Given discovered resources in a service whose silent baseline has not ended
+    store = FakeStore()
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "j")
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED", "parent_arn": "arn:aws:personalize:ds"}
+    report, _ = _watch(store, source)
+    # Then the watch records nothing (it would be part of the baseline) and keeps watching
+    assert (report.recorded, report.left_to_sweep) == ([], 1)
+    assert list(store.watch) == [JOB_ARN]
+    # And a discovered dataset whose project nobody named is left to the sweep too
+    store = FakeStore(metas={Service.REKOGNITION: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    store.watch[DATASET_ARN] = _discovered(DATASET_ARN, ResourceType.DATASET, "shoes/train")
+    rekognition = FakeSource(Service.REKOGNITION, True, [])
+    rekognition.detail[DATASET_ARN] = {"status": "UPDATE_IN_PROGRESS"}
+    report, _ = _watch(store, rekognition)
+    assert (report.recorded, report.left_to_sweep) == ([], 1)
+
+
+def test_gone_resources_leave_the_watch_unless_just_discovered() -> None:
+    store, source = _baselined(job("CREATE IN_PROGRESS"))
+    young = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/young"
+    old = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/old"
+    store.watch[young] = _discovered(young, ResourceType.DATASET_IMPORT_JOB, "young", since=LATER)
+    store.watch[old] = _discovered(
+        old, ResourceType.DATASET_IMPORT_JOB, "old", since=LATER - NOT_FOUND_GRACE * 2
+    )
+    source.missing = {JOB_ARN, young, old}
+    report, _ = _watch(store, source)
+    # A recorded resource and an old discovery leave; a fresh discovery may just not be visible yet
+    assert sorted(store.watch) == [young]
+    assert report.unwatched == 2
+    assert report.problems == []
+    # Deleting is the full sweep's (two complete listings): the recorded state stays
+    assert store.states[JOB_ARN].status == "CREATE IN_PROGRESS"
+
+
+def test_an_unknown_status_and_a_failing_describe_are_left_for_later() -> None:
+    store, source = _baselined(dataset("UPDATE_IN_PROGRESS"), dataset("CREATE_IN_PROGRESS", arn=ARN2))
+    source.detail[DATASET_ARN] = {"status": "UPDATE_PAUSED"}
+    source.broken = {ARN2}
+    report, _ = _watch(store, source)
+    assert report.recorded == []
+    assert report.left_to_sweep == 1
+    assert len(report.problems) == 1
+    assert sorted(store.watch) == sorted([DATASET_ARN, ARN2])
+
+
+def test_the_deadline_stops_describing() -> None:
+    store, source = _baselined(dataset("UPDATE_IN_PROGRESS"))
+    report, _ = _watch(store, source, out_of_time=lambda: True)
+    assert source.described == []
+    assert report.stopped_early
+
+
+def test_a_discovered_update_names_its_operation_through_the_episode() -> None:
+    # Given a complete dataset, and CloudTrail reporting UpdateDatasetEntries on it
+    store, source = _baselined(dataset("CREATE_COMPLETE", parent_arn=PROJECT))
+    store.watch[DATASET_ARN] = _discovered(
+        DATASET_ARN, ResourceType.DATASET, "shoes/train", operation=UPDATE_DATASET_ENTRIES
+    )
+    # When the watch sees it in flight, then failed
+    source.detail[DATASET_ARN] = {"status": "UPDATE_IN_PROGRESS"}
+    _watch(store, source)
+    source.detail[DATASET_ARN] = {"status": "UPDATE_FAILED", "reason": "bad manifest"}
+    _watch(store, source, now=LATER + timedelta(minutes=1))
+    # Then both transitions carry the operation, in the event and in the alert
+    assert [(e["status"], e["operation"]) for e in _events(store)] == [
+        ("UPDATE_IN_PROGRESS", UPDATE_DATASET_ENTRIES),
+        ("UPDATE_FAILED", UPDATE_DATASET_ENTRIES),
+    ]
+    [alert] = store.alerts
+    assert json.loads(json.loads(alert.body)["default"])["operation"] == UPDATE_DATASET_ENTRIES
+    assert store.watch == {}
+
+
+def test_a_sweep_that_records_first_also_names_the_discovered_operation() -> None:
+    # Given a distribution CloudTrail reported for a project's two datasets
+    store, source = _baselined(
+        dataset("CREATE_COMPLETE", parent_arn=PROJECT),
+        dataset("CREATE_COMPLETE", arn=ARN2, parent_arn=PROJECT),
+    )
+    for arn, other in ((DATASET_ARN, ARN2), (ARN2, DATASET_ARN)):
+        store.watch[arn] = _discovered(
+            arn, ResourceType.DATASET, "shoes", operation=DISTRIBUTE_DATASET_ENTRIES, distributed_with=other
+        )
+    # When the full sweep, not the watch, sees both updated
+    source.listed = [
+        dataset("UPDATE_COMPLETE", parent_arn=PROJECT),
+        dataset("UPDATE_COMPLETE", arn=ARN2, parent_arn=PROJECT),
+    ]
+    sweep(source, store, retention_days=30, now=LATER)
+    # Then each event names the operation and the other dataset, and the watch is done with them
+    events = {e["resource_arn"]: e for e in _events(store)}
+    assert events[DATASET_ARN]["operation"] == DISTRIBUTE_DATASET_ENTRIES
+    assert events[DATASET_ARN]["distributed_with"] == ARN2
+    assert events[ARN2]["distributed_with"] == DATASET_ARN
+    assert store.watch == {}
+
+
+def test_without_cloudtrail_a_dataset_update_names_no_operation_and_a_create_does() -> None:
+    store, source = _baselined(dataset("CREATE_COMPLETE", parent_arn=PROJECT))
+    source.listed = [
+        dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT),
+        dataset("CREATE_IN_PROGRESS", arn=ARN2),
+    ]
+    sweep(source, store, retention_days=30, now=LATER)
+    operations = {e["resource_arn"]: e["operation"] for e in _events(store)}
+    assert operations == {DATASET_ARN: None, ARN2: "CreateDataset"}
+
+
+def test_an_unreadable_watch_list_does_not_stop_a_sweep_recording() -> None:
+    store, source = _baselined(job("CREATE IN_PROGRESS"))
+    store.watch_unreadable = True
+    source.listed = [job("ACTIVE")]
+    report = sweep(source, store, retention_days=30, now=LATER)
+    assert [t.new.status for t in report.recorded] == ["ACTIVE"]
+    assert "watch list" in report.problems[0]
+
+
+def _discovered(arn: str, kind: ResourceType, name: str, since: Any = NOW, **kwargs: Any) -> WatchEntry:
+    service = Service.REKOGNITION if kind is ResourceType.DATASET else Service.PERSONALIZE
+    return WatchEntry(service, arn, since, kind, name, origin=WATCHED_BY_CLOUDTRAIL, **kwargs)
