@@ -42,7 +42,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -56,14 +56,35 @@ from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
 from statusmon.domain import digest
+from statusmon.domain.arns import parse_resource_arn
 from statusmon.domain.digest import BUCKETS
-from statusmon.domain.model import BucketMark, OutboxMessage, ServiceMeta, Transition
+from statusmon.domain.model import (
+    WATCHED_BY_CLOUDTRAIL,
+    BucketMark,
+    OutboxMessage,
+    ResourceState,
+    ServiceMeta,
+    Transition,
+    WatchEntry,
+)
 from statusmon.domain.vocabulary import DELETED, Phase, Service, phase
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import LEASE_SECONDS, deliver_pending
 from statusmon.logic.events import EVENTS_CHANNEL
+from statusmon.logic.operations import CREATE_DATASET_IMPORT_JOB, UPDATE_DATASET_ENTRIES
 from statusmon.logic.sweep import sweep
-from tests.faults.world import SERVICE_FAULTS, STATUSES, DynamoFaults, Episode, Killed, Services, Subscriber
+from statusmon.logic.watch import NOT_FOUND_GRACE, watch
+from tests.faults.world import (
+    ACCOUNT,
+    REGION,
+    SERVICE_FAULTS,
+    STATUSES,
+    DynamoFaults,
+    Episode,
+    Killed,
+    Services,
+    Subscriber,
+)
 
 START = 1_764_000_000.0
 KINDS = ["in_flight", "complete", "failed", "failed", "failed", "unknown"]
@@ -105,6 +126,10 @@ class Tally:
     clean_sweeps: int = 0
     transitions: int = 0
     overlapping_sweeps: int = 0
+    watch_runs: int = 0
+    killed_watch_runs: int = 0
+    watch_transitions: int = 0
+    discoveries: int = 0
     deliveries: int = 0
     events: int = 0
     settles: int = 0
@@ -147,10 +172,15 @@ class _Proxy:
             raise Killed
 
     def record(
-        self, transition: Transition, *, retention_days: int, outbox: Sequence[OutboxMessage] = ()
+        self,
+        transition: Transition,
+        *,
+        retention_days: int,
+        outbox: Sequence[OutboxMessage] = (),
+        watched: bool = False,
     ) -> bool:
         self._write()
-        return self._store.record(transition, retention_days=retention_days, outbox=outbox)
+        return self._store.record(transition, retention_days=retention_days, outbox=outbox, watched=watched)
 
     def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool:
         self._write()
@@ -159,6 +189,14 @@ class _Proxy:
     def save_marks(self, service: Service, marks: Mapping[str, BucketMark]) -> int:
         self._write()
         return self._store.save_marks(service, marks)
+
+    def unwatch(self, entry: WatchEntry) -> bool:
+        self._write()
+        return self._store.unwatch(entry)
+
+    def mirror(self, state: ResourceState) -> bool:
+        self._write()
+        return self._store.mirror(state)
 
 
 class _Confirms:
@@ -340,16 +378,17 @@ class StatusmonMachine(RuleBasedStateMachine):
             self.services.fault_rate, self.services.fault_kinds = 0.0, ()
             self.dynamo.rate = self.dynamo.lost_answer_rate = 0.0
 
+    def _source(self, service: Service) -> RekognitionSource | PersonalizeSource:
+        client = self.services.client(service.value)
+        if service is Service.REKOGNITION:
+            return RekognitionSource(client=client)
+        return PersonalizeSource(client=client)
+
     def _sweep(
         self, service: Service, *, budget: int | None, kill_at: int | None = None, hook: Any = None
     ) -> None:
         services = self.services
-        client = services.client(service.value)
-        source = (
-            RekognitionSource(client=client)
-            if service is Service.REKOGNITION
-            else PersonalizeSource(client=client)
-        )
+        source = self._source(service)
         outer = services.budget, services.sweep_calls, services.clean_listed  # overlap: nested sweeps
         services.budget, services.sweep_calls, services.clean_listed = budget, 0, set()
 
@@ -424,6 +463,95 @@ class StatusmonMachine(RuleBasedStateMachine):
             self._sweep(service, budget=budget, kill_at=kill_at, hook=hook)
         self.deliver(sns, sns, dynamo, overlap=False)
 
+    def _watch(self, *, budget: int | None, kill_at: int | None = None, hook: Any = None) -> None:
+        services = self.services
+        outer = services.budget, services.sweep_calls
+        services.budget, services.sweep_calls = budget, 0
+        TALLY.watch_runs += 1
+        try:
+            report = watch(
+                self._source,
+                _Proxy(self.store, kill_at=kill_at, before_first_write=hook),
+                retention_days=30,
+                now=datetime.fromtimestamp(self._tick(), UTC),
+                out_of_time=lambda: services.budget is not None and services.sweep_calls >= services.budget,
+                describe_workers=1,
+            )
+            TALLY.watch_transitions += len(report.recorded)
+            services.trace.append(f"watch budget={budget} kill_at={kill_at}: {report.summary()}")
+        except Killed:
+            TALLY.killed_watch_runs += 1
+        except AwsError:
+            services.trace.append("watch: the watch list could not be read")
+        finally:
+            services.budget, services.sweep_calls = outer
+
+    @rule(
+        budget=st.sampled_from([None, None, 1, 3]),
+        kill_at=st.sampled_from([None, None, None, 1, 2]),
+        overlap=st.sampled_from([None, None, *Service]),
+        faults=SERVICE_FAULT_DRAWS,
+        dynamo=DYNAMO_FAULT_DRAWS,
+        sns=SNS_FAULT_DRAWS,
+        activity=st.integers(0, 2),
+    )
+    def run_watch(
+        self,
+        budget: int | None,
+        kill_at: int | None,
+        overlap: Service | None,
+        faults: ServiceFaults,
+        dynamo: DynamoRates,
+        sns: SnsRates,
+        activity: int,
+    ) -> None:
+        """Some changes, then the one-minute watch (a deadline, maybe killed, maybe while a full sweep
+        records the same resources), then the notifier on what it recorded."""
+        self._activity(activity)
+        hook = None
+        if overlap is not None:
+            TALLY.overlapping_sweeps += 1
+
+            def hook() -> None:
+                self.services.overlapped = True
+                try:
+                    self._sweep(overlap, budget=None)
+                finally:
+                    self.services.overlapped = False
+
+        with self._faults(faults, dynamo):
+            self._watch(budget=budget, kill_at=kill_at, hook=hook)
+        self.deliver(sns, sns, dynamo, overlap=False)
+
+    @rule(index=st.integers(0, 50), phantom=st.booleans(), dynamo=DYNAMO_FAULT_DRAWS)
+    def discover(self, index: int, phantom: bool, dynamo: DynamoRates) -> None:
+        """CloudTrail reports a call: on a resource of the services (an update or an import), or on one
+        the services never show (a call that made nothing statusmon can describe)."""
+        arns = sorted(self.services.resources)
+        if phantom or not arns:
+            self.services.serial += 1
+            arn = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-import-job/phantom-{self.services.serial}"
+            service, operation, name = Service.PERSONALIZE, CREATE_DATASET_IMPORT_JOB, "phantom"
+        else:
+            resource = self.services.resources[arns[index % len(arns)]]
+            arn, service, name = resource.arn, Service(resource.service), resource.name
+            operation = (
+                UPDATE_DATASET_ENTRIES if service is Service.REKOGNITION else CREATE_DATASET_IMPORT_JOB
+            )
+        kind = parse_resource_arn(arn).resource_type
+        entry = WatchEntry(
+            service,
+            arn,
+            datetime.fromtimestamp(self._tick(), UTC),
+            kind,
+            name,
+            operation=operation,
+            origin=WATCHED_BY_CLOUDTRAIL,
+        )
+        TALLY.discoveries += 1
+        with self._faults(dynamo=dynamo), suppress(AwsError):
+            self.store.watch([entry])  # a failed put: Lambda retries the event, or the sweep finds it
+
     @rule(sns=SNS_FAULT_DRAWS, bus=SNS_FAULT_DRAWS, dynamo=DYNAMO_FAULT_DRAWS, overlap=st.booleans())
     def deliver(self, sns: SnsRates, bus: SnsRates, dynamo: DynamoRates, overlap: bool) -> None:
         """A delivery (the notifier or a redrive) with SNS and EventBridge each down, losing answers, or
@@ -463,6 +591,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         for _ in range(2):
             for service in Service:
                 self._sweep(service, budget=None)
+        self._watch(budget=None)
+        self._check_watch_settled()
         self._tick(LEASE_SECONDS + 1)
         self._deliver()
         for channel in (SNS_CHANNEL, EVENTS_CHANNEL):
@@ -482,6 +612,18 @@ class StatusmonMachine(RuleBasedStateMachine):
         for transition_id in self._recorded_changes():
             if transition_id not in self.bus.received:
                 self._violation("lost", f"the recorded transition {transition_id} never became an event")
+
+    def _check_watch_settled(self) -> None:
+        """After clean sweeps and a clean watch run: on the watch is what is in flight (mirrored), and
+        only discoveries the services do not show, for their grace period; nothing settled."""
+        live = self.services.resources
+        for entry in self.store.watched():
+            resource = live.get(entry.resource_arn)
+            in_flight = resource is not None and phase(entry.service, resource.status) is Phase.IN_FLIGHT
+            young = self.clock - entry.since.timestamp() <= NOT_FOUND_GRACE.total_seconds()
+            if not (in_flight and entry.version is not None) and not (resource is None and young):
+                status = resource.status if resource else "gone"
+                self._violation("mismatch", f"still watched after settling: {entry} (service: {status})")
 
     def _recorded_changes(self) -> list[str]:
         """Every transition in the table's history but the silent ones: each must be an event."""
@@ -544,6 +686,23 @@ class StatusmonMachine(RuleBasedStateMachine):
         with self._no_dynamo_faults():
             self._check_alerts()
             self._check_events()
+
+    @invariant()
+    def the_watch_mirrors_what_is_in_flight(self) -> None:
+        """Every state in flight has its watch entry at its version, and every mirrored entry is one:
+        they are written in one transaction, whatever fails or is killed."""
+        with self._no_dynamo_faults():
+            entries = {entry.resource_arn: entry for entry in self.store.watched()}
+            states = {s.resource_arn: s for service in Service for s in self.store.states(service)}
+        for arn, state in states.items():
+            entry = entries.get(arn)
+            if state.phase is Phase.IN_FLIGHT and (entry is None or entry.version != state.version):
+                self._violation("mismatch", f"{arn} is {state.status} v{state.version}, watched as {entry}")
+        for arn, entry in entries.items():
+            state = states.get(arn)
+            mirrors = state is not None and state.phase is Phase.IN_FLIGHT and state.version == entry.version
+            if entry.version is not None and not mirrors:
+                self._violation("mismatch", f"watch entry {entry} mirrors no state in flight ({state})")
 
     def _check_events(self) -> None:
         """Each event is a recorded, non-silent transition, put once (beyond unseen puts), its detail true."""

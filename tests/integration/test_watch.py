@@ -47,9 +47,7 @@ def test_a_failure_in_flight_is_recorded_by_the_next_watch_run_at_one_describe(
 ) -> None:
     # Given an account of 30 complete datasets, baselined by a full sweep
     fresh_emulator.seed(
-        rekognition={
-            "projects": [{"name": f"p{i:02d}", "datasets": [{"type": "TRAIN"}]} for i in range(30)]
-        }
+        rekognition={"projects": [{"name": f"p{i:02d}", "datasets": [{"type": "TRAIN"}]} for i in range(30)]}
     )
     assert run_sweep(Service.REKOGNITION, settings).baseline
     # And a dataset a later sweep found in flight, which will fail two minutes on
@@ -93,8 +91,9 @@ def test_a_failure_in_flight_is_recorded_by_the_next_watch_run_at_one_describe(
         "CREATE_FAILED",
         REASON,
     )
-    # (the watch list, the state, one transaction with the state, history, alert, event, mark and watch)
-    assert dynamo.calls == {"Query": 1, "GetItem": 1, "TransactWriteItems": 1}
+    # (the watch list; the state; the bookkeeping, to know the baseline is over; one transaction with
+    # the state, history, alert, event, bucket generation and watch entry)
+    assert dynamo.calls == {"Query": 2, "GetItem": 1, "TransactWriteItems": 1}
     [alert] = store.pending(SNS_CHANNEL)
     assert alert.transition_id == failure.transition_id
     assert json.loads(json.loads(alert.body)["default"])["operation"] == "CreateDataset"

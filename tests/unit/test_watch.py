@@ -141,7 +141,22 @@ def test_a_discovered_resource_waits_for_the_baseline_and_a_named_project() -> N
     assert (report.recorded, report.left_to_sweep) == ([], 1)
 
 
-def test_gone_resources_leave_the_watch_unless_just_discovered() -> None:
+def test_while_the_baseline_is_not_over_changes_are_left_to_the_sweep() -> None:
+    # Given a first sweep whose listing failed part way: in flight recorded silently, baseline not over
+    store = FakeStore()
+    source = FakeSource(Service.REKOGNITION, True, [dataset("CREATE_IN_PROGRESS", parent_arn=PROJECT)])
+    source.complete = False
+    sweep(source, store, retention_days=30, now=NOW)
+    assert list(store.watch) == [DATASET_ARN]
+    # When the dataset fails and the watch runs
+    source.detail[DATASET_ARN] = {"status": "CREATE_FAILED", "reason": "bad"}
+    report, _ = _watch(store, source)
+    # Then it is not alerted or recorded by the watch (the baseline is silent, and the sweep's)
+    assert (report.recorded, report.left_to_sweep, store.alerts) == ([], 1, [])
+    assert list(store.watch) == [DATASET_ARN]
+
+
+def test_gone_discoveries_leave_the_watch_after_a_grace_and_recorded_ones_wait_for_the_sweep() -> None:
     store, source = _baselined(job("CREATE IN_PROGRESS"))
     young = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/young"
     old = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/old"
@@ -151,12 +166,17 @@ def test_gone_resources_leave_the_watch_unless_just_discovered() -> None:
     )
     source.missing = {JOB_ARN, young, old}
     report, _ = _watch(store, source)
-    # A recorded resource and an old discovery leave; a fresh discovery may just not be visible yet
-    assert sorted(store.watch) == [young]
-    assert report.unwatched == 2
-    assert report.problems == []
-    # Deleting is the full sweep's (two complete listings): the recorded state stays
+    # An old discovery leaves; a fresh one may just not be visible yet
+    assert sorted(store.watch) == sorted([JOB_ARN, young])
+    assert (report.unwatched, report.problems) == (1, [])
+    # A recorded resource stays in flight and watched: deleting is the full sweep's (two complete
+    # listings), and its deletion takes it off the watch
     assert store.states[JOB_ARN].status == "CREATE IN_PROGRESS"
+    source.listed = []
+    for minute in (2, 3):
+        sweep(source, store, retention_days=30, now=NOW + timedelta(minutes=minute))
+    assert store.states[JOB_ARN].status == "DELETED"
+    assert JOB_ARN not in store.watch
 
 
 def test_an_unknown_status_and_a_failing_describe_are_left_for_later() -> None:

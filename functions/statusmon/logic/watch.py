@@ -15,9 +15,11 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
   conditional transaction, the same alert policy, the same outbox, so an overlapping sweep and watch
   record each transition once;
 * what the watch leaves to the sweep: a status outside the vocabulary (its one-time announcement is
-  the sweep's), a discovered resource while the service's silent baseline is not over (it would be
-  part of the baseline), a discovered dataset whose project the call did not name, and deletions
-  (only two complete listings delete). A resource the service no longer finds leaves the watch.
+  the sweep's), any change while the service's silent baseline is not over (it is part of the
+  baseline: the watch reads the bookkeeping only then, when it has a change to record), a
+  discovered dataset whose project the call did not name, and deletions (only two complete
+  listings delete, and that deletion takes the resource off the watch). A discovered resource the
+  service does not find within ten minutes leaves the watch.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ from statusmon.logic.sweep import (
     describe_all,
 )
 
-# A discovered resource the service does not find yet stays this long (a Describe right after the
-# call that made it may not see it); one the table knows leaves the watch at once.
+# A discovered resource the service does not find stays this long (a Describe right after the call
+# that made it may not see it yet); one the table knows stays until the sweep records it deleted.
 NOT_FOUND_GRACE = timedelta(minutes=10)
 
 
@@ -155,8 +157,11 @@ class _Run:
         gone: set[str] = set()
         detailed, _ = describe_all(source, observations, self.report, out_of_time, workers, gone=gone)
         for arn in sorted(gone):
+            # A recorded resource stays watched until the full sweep records it DELETED (two complete
+            # listings without it), which takes it off in the same transaction; a discovered one that
+            # the service still does not find after the grace period was never there to see.
             entry = asked[arn]
-            if entry.version is not None or self.moment - entry.since > NOT_FOUND_GRACE:
+            if entry.version is None and self.moment - entry.since > NOT_FOUND_GRACE:
                 self._unwatch(entry)
         for arn, observation in sorted(detailed.items()):
             try:
@@ -165,36 +170,40 @@ class _Run:
                 self.report.problems.append(str(exc))
 
     def _diff(self, source: Source, entry: WatchEntry, observation: Observation) -> None:
-        if observation.phase is Phase.UNKNOWN:
-            self.report.left_to_sweep += 1
-            return
         mirrored = entry.known()
         if mirrored is not None and not is_change(observation, mirrored):
             return  # still in flight, as recorded: the quiet case, one Describe and nothing else
         known = self.store.get(entry.resource_arn)
-        if known is None:
-            meta = self._meta(entry.service)
-            if meta.baseline_at is None or observation.parent_arn is None:
-                self.report.left_to_sweep += 1
-                return
-        else:
+        if known is not None:
             observation = replace(observation, parent_arn=observation.parent_arn or known.parent_arn)
+        elif observation.parent_arn is None:
+            self.report.left_to_sweep += 1  # a dataset whose project nobody named yet
+            return
         add_error_samples(source, observation, known, self.report)
         arn = entry.resource_arn
         changes = detect_changes(
             [observation], {arn: known} if known else {}, now=self.moment, complete_listing=False
         )
+        if not changes:
+            if observation.phase is Phase.IN_FLIGHT and known is not None:
+                # Recorded already (by a sweep), in flight: the entry mirrors it from now on.
+                self.store.mirror(known)
+            else:
+                self._unwatch(entry)
+            return
+        if observation.phase is Phase.UNKNOWN:
+            self.report.left_to_sweep += 1  # the sweep announces a status it does not know, once
+            return
+        baseline_at = self._meta(entry.service).baseline_at
+        if baseline_at is None:
+            # The service's silent baseline is not over: what changes now is part of it, the sweep's.
+            self.report.left_to_sweep += 1
+            return
         if known is None:
-            changes = silence_preexisting(changes, self._meta(entry.service).baseline_at or self.moment)
-        if changes:
-            self.changes += changes
-            self.observations[arn] = observation
-            self.watching[arn] = entry
-        elif observation.phase is Phase.IN_FLIGHT and known is not None:
-            # Recorded already (by a sweep), in flight: the entry mirrors it from now on.
-            self.store.mirror(known)
-        else:
-            self._unwatch(entry)
+            changes = silence_preexisting(changes, baseline_at)
+        self.changes += changes
+        self.observations[arn] = observation
+        self.watching[arn] = entry
 
     def _unwatch(self, entry: WatchEntry) -> None:
         try:
