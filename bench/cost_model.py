@@ -79,6 +79,11 @@ PRICES = Prices()
 
 POLL_HANDLER = re.compile(r"^statusmon\.handlers\.poll_(?P<source>[a-z]+)\.handler$")
 DELIVERY_HANDLERS = frozenset({"statusmon.handlers.notify.handler", "statusmon.handlers.redrive.handler"})
+# The hot watch (on a one-minute schedule) and CloudTrail discovery (one run per recorded call): neither
+# emits custom metrics.
+WATCH_HANDLER = "statusmon.handlers.watch.handler"
+DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
+QUIET_HANDLERS = frozenset({WATCH_HANDLER, DISCOVER_HANDLER})
 # The metrics a handler emits on every run, when custom metrics are on. A poller's carry its source as
 # a dimension (one series per watched service); AlertsSent, from either deliverer, does not.
 SWEEP_METRICS = (
@@ -123,6 +128,8 @@ class FunctionFacts:
             return {(name, self.source) for name in SWEEP_METRICS}
         if self.handler in DELIVERY_HANDLERS:
             return {(name, None) for name in DELIVERY_METRICS}
+        if self.handler in QUIET_HANDLERS:
+            return set()
         raise ValueError(f"unknown handler {self.handler!r}: say what metrics it emits in cost_model")
 
 
@@ -258,7 +265,17 @@ class Workload:
     * ``table_key_requests_per_invocation``: KMS requests DynamoDB makes for a scheduled run when the
       table is under a KMS key of the account (each caller's table key is fetched again after five
       idle minutes); the stream reader, always active, is counted once per five minutes.
-    * ``schedule_minutes``, ``memory_mb``: None takes the template's (what is deployed).
+    * ``schedule_minutes``, ``memory_mb``: None takes the template's (what is deployed); the schedule
+      applies to the sweeps and the redrive, never to the hot watch (its minute is fixed).
+    * the hot watch, when the template has it: ``watch_seconds`` billed per run (an idle run is one
+      Query; the function stays warm at one run a minute), ``watch_read_units`` (that Query of the empty
+      ``WATCH`` partition, eventually consistent: 0.5 unit); an idle run logs nothing, and
+      ``watch_busy_runs_per_month`` (runs with something in flight: each started job watched for about
+      five minutes) log one line each. What a busy run records is counted with the transitions.
+    * CloudTrail discovery, when the template has it: ``discoveries_per_month`` recorded calls (an
+      assumption: 1,000 started jobs and dataset changes a month), each one run of ``discover_seconds``,
+      one traced invocation, one log line and ``write_units_per_discovery`` (an UpdateItem of a watch
+      entry under 1 KB). Without a trail there are none, and it costs nothing.
     """
 
     resources: int
@@ -285,6 +302,12 @@ class Workload:
     kms_requests_per_publish: float = 2.0  # a data key to publish, a decrypt to deliver
     schedule_minutes: float | None = None
     memory_mb: int | None = None
+    watch_seconds: float = 0.1
+    watch_read_units: float = 0.5
+    watch_busy_runs_per_month: int = 5_000
+    discoveries_per_month: int = 1_000
+    discover_seconds: float = 0.5
+    write_units_per_discovery: float = 1.0
     days: float = 30.0
 
 
@@ -346,14 +369,22 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
     )
 
     def runs(fn: FunctionFacts) -> float:
+        if fn.handler == DISCOVER_HANDLER:
+            return float(workload.discoveries_per_month)
         if fn.schedule_seconds is None:  # the notifier: one run per alert and per event
             return float(workload.alerts_per_month + events)
+        if fn.handler == WATCH_HANDLER:
+            return seconds / fn.schedule_seconds
         period = workload.schedule_minutes * 60 if workload.schedule_minutes else fn.schedule_seconds
         return seconds / period
 
     def billed_seconds(fn: FunctionFacts) -> float:
         if fn.source is not None:
             return workload.poll_seconds
+        if fn.handler == WATCH_HANDLER:
+            return workload.watch_seconds
+        if fn.handler == DISCOVER_HANDLER:
+            return workload.discover_seconds
         return workload.notify_seconds if fn.schedule_seconds is None else workload.redrive_seconds
 
     invocations = {fn.logical_id: runs(fn) for fn in facts.functions}
@@ -372,26 +403,34 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
     )
     pollers = facts.pollers
     sweeps = invocations[pollers[0].logical_id] if pollers else 0.0
+    watch_runs = sum(invocations[fn.logical_id] for fn in facts.functions if fn.handler == WATCH_HANDLER)
+    discoveries = sum(invocations[fn.logical_id] for fn in facts.functions if fn.handler == DISCOVER_HANDLER)
     redrives = sum(
         invocations[fn.logical_id]
         for fn in facts.functions
-        if fn.source is None and fn.schedule_seconds is not None
+        if fn.source is None and fn.schedule_seconds is not None and fn.handler != WATCH_HANDLER
     )
     scheduled_runs = sum(
-        invocations[fn.logical_id] for fn in facts.functions if fn.schedule_seconds is not None
+        invocations[fn.logical_id]
+        for fn in facts.functions
+        if fn.schedule_seconds is not None and fn.handler != WATCH_HANDLER
     )
 
     read_units = (
         sweeps * workload.sweep_read_units
         + redrives * workload.redrive_read_units
+        + watch_runs * workload.watch_read_units
         + workload.transitions_per_month * workload.read_units_per_transition
     )
     write_units = (
         workload.transitions_per_month * workload.write_units_per_transition
         + workload.alerts_per_month * workload.write_units_per_alert
         + events * workload.write_units_per_event
+        + discoveries * workload.write_units_per_discovery
     )
-    log_bytes = total_runs * workload.log_bytes_per_invocation + sum(
+    # An idle watch run logs nothing (the handler logs at debug, the function at INFO and above).
+    busy_watch_runs = min(watch_runs, float(workload.watch_busy_runs_per_month))
+    log_bytes = (total_runs - watch_runs + busy_watch_runs) * workload.log_bytes_per_invocation + sum(
         invocations[fn.logical_id] * workload.emf_bytes_per_poll for fn in pollers if fn.custom_metrics
     )
     traces = sum(invocations[fn.logical_id] for fn in facts.functions if fn.traced)
@@ -399,8 +438,11 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
     emails = publishes * workload.email_subscribers
     kms_requests = 0.0
     if facts.table_key_billed:
-        stream_reader = seconds / 300
-        kms_requests += scheduled_runs * workload.table_key_requests_per_invocation + stream_reader
+        # Always-active callers (the stream reader, the one-minute watch) refetch the key every 5 minutes.
+        always_active = (1 if watch_runs else 0) + 1
+        kms_requests += (
+            scheduled_runs + discoveries
+        ) * workload.table_key_requests_per_invocation + always_active * seconds / 300
     if facts.topic_key_billed:
         kms_requests += publishes * workload.kms_requests_per_publish
     storage_price = prices.dynamodb_storage_gb_month + (prices.dynamodb_pitr_gb_month if facts.pitr else 0.0)
@@ -415,7 +457,9 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         Line(
             DYNAMODB_READS,
             read_units * prices.dynamodb_read_unit,
-            f"{read_units / 1e6:,.2f} M read units ({sweeps:,.0f} sweeps x {workload.sweep_read_units:g})",
+            f"{read_units / 1e6:,.2f} M read units ({sweeps:,.0f} sweeps x {workload.sweep_read_units:g}"
+            + (f", {watch_runs:,.0f} watch runs x {workload.watch_read_units:g}" if watch_runs else "")
+            + ")",
         ),
         Line(DYNAMODB_WRITES, write_units * prices.dynamodb_write_unit, f"{write_units:,.0f} write units"),
         Line(
@@ -505,7 +549,11 @@ def workload_summary(workload: Workload) -> str:
         f"calls (not billed), {workload.sweep_dynamodb_requests} DynamoDB requests, "
         f"{workload.sweep_read_units:g} read units; a poll run bills {workload.poll_seconds:g} s, a redrive "
         f"run {workload.redrive_seconds:g} s; {workload.transitions_per_month:,} transitions and "
-        f"{workload.alerts_per_month:,} alerts and as many events as transitions a month, to {subscribers}"
+        f"{workload.alerts_per_month:,} alerts and as many events as transitions a month, to {subscribers}; "
+        f"the hot watch bills {workload.watch_seconds:g} s and {workload.watch_read_units:g} read unit a "
+        f"run, logging only its {workload.watch_busy_runs_per_month:,} busy runs; "
+        f"{workload.discoveries_per_month:,} calls discovered through CloudTrail "
+        f"({workload.discover_seconds:g} s and {workload.write_units_per_discovery:g} write unit each)"
     )
 
 

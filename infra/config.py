@@ -13,7 +13,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from statusmon.settings import ENV_PREFIX, Settings
 
@@ -76,6 +76,11 @@ class StatusmonConfig(BaseModel):
     personalize_filter_arns: tuple[str, ...] = ()
     log_retention_days: int = 30
     throwaway: bool = False
+    # Event-driven tracking: the one-minute watch of what is in flight, and CloudTrail discovery of new
+    # work (which only the watch acts on). Their cost is in the README's configuration table.
+    hot_watch: bool = True
+    # Checked even when left to its default: turning the watch off alone leaves discovery on.
+    cloudtrail_discovery: bool = Field(default=True, validate_default=True)
     # The paid extras, off by default; their prices are in the README's configuration table.
     dashboard: bool = False
     custom_metrics: bool = False
@@ -154,6 +159,16 @@ class StatusmonConfig(BaseModel):
         if value not in LOG_RETENTION:
             raise ValueError(
                 f"{value} is not a CloudWatch Logs retention; use one of {', '.join(map(str, LOG_RETENTION))}"
+            )
+        return value
+
+    @field_validator("cloudtrail_discovery")
+    @classmethod
+    def _discovery(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("hot_watch") is False:
+            raise ValueError(
+                "CloudTrail discovery puts resources on the hot watch, which is off: "
+                "set hot_watch to true, or cloudtrail_discovery to false"
             )
         return value
 

@@ -31,6 +31,8 @@ POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
     "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
 }
+# An untraced function's Tracer records nothing (it would still patch botocore and build segments).
+UNTRACED_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 # Active tracing: Lambda adds these on "*" (X-Ray has no resource type for them).
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
@@ -71,7 +73,10 @@ class StatusmonFunction(Construct):
         removal_policy: cdk.RemovalPolicy,
         memory_size: int = 512,
         reserved_concurrency: int | None = None,
+        traced: bool = True,
     ) -> None:
+        """``traced`` False: no X-Ray (no active tracing, and Powertools told not to trace), for a function
+        invoked so often that its traces would cost more than it does (X-Ray bills each trace)."""
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=removal_policy)
         # Our own role rather than the AWSLambdaBasicExecutionRole managed policy: it may write to
@@ -91,7 +96,7 @@ class StatusmonFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             description=description,
-            environment={**environment, **POWERTOOLS_ENVIRONMENT},
+            environment={**environment, **POWERTOOLS_ENVIRONMENT, **({} if traced else UNTRACED_ENVIRONMENT)},
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrency,
@@ -100,7 +105,7 @@ class StatusmonFunction(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if traced else lambda_.Tracing.DISABLED,
         )
         acknowledge(
             self.function,
@@ -111,7 +116,8 @@ class StatusmonFunction(Construct):
             "Debian bookworm; precompiled, a cold start compiles nothing. Still supported by Lambda.",
         )
         self.unscoped_actions: dict[str, str] = {}
-        self.acknowledge_unscoped(XRAY_ACTIONS, "active tracing")
+        if traced:
+            self.acknowledge_unscoped(XRAY_ACTIONS, "active tracing")
         self._error_alarm: cloudwatch.Alarm | None = None
 
     def error_alarm(self) -> cloudwatch.Alarm:

@@ -15,20 +15,31 @@ from infra.config import ServiceName
 from infra.function import AccountArn
 from infra.scheduled import ScheduledFunction
 from infra.storage import index_arn
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX, SERVICE_PK_PREFIX
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, SERVICE_PK_PREFIX, WATCH_PK
 
 # What logic.sweep.Store does: GetItem (a resource's state, on a lost race), PutItem (the bookkeeping,
-# and state, history and outbox items in one TransactWriteItems, which IAM authorises item by item)
-# and UpdateItem (the bucket's generation in that transaction, bucket marks, a one-time key upgrade)
+# and state, history and outbox items in one TransactWriteItems, which IAM authorises item by item),
+# UpdateItem (the bucket's generation and an in-flight resource's watch entry in that transaction, bucket
+# marks, a one-time key upgrade) and DeleteItem (a settled resource's watch entry, in that transaction)
 # on the table; Query on the by_service index (a service's current states, or one bucket's).
-TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 INDEX_ACTIONS = ("dynamodb:Query",)
-# Query on the table itself only reads the service's own bookkeeping partition (bookkeeping and marks).
+# Query on the table itself reads two partitions only: the service's own bookkeeping (bookkeeping and
+# marks) and the hot watch (what is watched, read once by a sweep that records changes).
 BOOKKEEPING_ACTIONS = ("dynamodb:Query",)
 
 
+def partitions(*keys: str) -> dict[str, Mapping[str, object]]:
+    """A condition: every item the request touches has one of these partition keys."""
+    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(keys)}}
+
+
+def bookkeeping_key(service: ServiceName) -> str:
+    return f"{SERVICE_PK_PREFIX}{service.value}"
+
+
 def own_bookkeeping(service: ServiceName) -> dict[str, Mapping[str, object]]:
-    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"{SERVICE_PK_PREFIX}{service.value}"]}}
+    return partitions(bookkeeping_key(service), WATCH_PK)
 
 
 @dataclass(frozen=True)

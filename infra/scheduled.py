@@ -1,4 +1,5 @@
-"""A Python function on an EventBridge schedule: the pollers (one per service) and the outbox redrive."""
+"""A Python function on an EventBridge schedule: the pollers (one per service), the outbox redrive and
+the hot watch."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class ScheduledFunction(Construct):
         environment: Mapping[str, str],
         log_retention: logs.RetentionDays,
         removal_policy: cdk.RemovalPolicy,
+        traced: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         # A run must end before the next one is due, and Lambda stops at 15 minutes.
@@ -54,6 +56,7 @@ class ScheduledFunction(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
             reserved_concurrency=1,
+            traced=traced,
         )
         self.function = self.fn.function
         self.function.configure_async_invoke(
@@ -74,11 +77,4 @@ class ScheduledFunction(Construct):
         """Lambda publishes a record of each run that failed (an error, a timeout, or an invocation
         dropped because the previous run still held the one slot past ``max_event_age``) to ``target``,
         with this function's role."""
-        # configure_async_invoke may be called only once, and PollFunction (infra/polling.py) builds this
-        # construct with a fixed set of arguments: the destination goes onto the config made above.
-        invoke_config = self.function.node.find_child("EventInvokeConfig").node.default_child
-        assert isinstance(invoke_config, lambda_.CfnEventInvokeConfig)
-        invoke_config.destination_config = lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
-            on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=target.topic.topic_arn)
-        )
-        target.allow_publish(self.fn)
+        target.async_failures_of(self.fn)

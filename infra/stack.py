@@ -1,4 +1,5 @@
-"""The statusmon stack: composes storage, alerting, polling and observability; defines nothing itself."""
+"""The statusmon stack: composes storage, alerting, polling, the hot watch, CloudTrail discovery and
+observability; defines nothing itself."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from constructs import Construct
 from infra.alerting import Alerting
 from infra.bundling import function_code
 from infra.config import LOG_RETENTION, StatusmonConfig
+from infra.discovery import Discovery
 from infra.function import ARCHITECTURE, RUNTIME
+from infra.hot_watch import WatchFunction
 from infra.observability import Observability
 from infra.polling import POLL_TARGETS, PollFunction
+from infra.scheduled import ScheduledFunction
 from infra.storage import StatusStorage
 
 # Output ids: `statusmon status --stack NAME` reads TableName and TopicArn from DescribeStacks.
@@ -86,7 +90,37 @@ class StatusmonStack(cdk.Stack):
             )
             for service in config.services
         }
-        scheduled = [alerting.redrive, *pollers.values()]
+        watch = (
+            WatchFunction(
+                self,
+                "HotWatch",
+                services=config.services,
+                table=table,
+                code=code,
+                environment=environment,
+                log_retention=log_retention,
+                removal_policy=removal,
+            )
+            if config.hot_watch
+            else None
+        )
+        discovery = (
+            Discovery(
+                self,
+                "Discovery",
+                services=config.services,
+                table=table,
+                code=code,
+                environment=environment,
+                log_retention=log_retention,
+                removal_policy=removal,
+            )
+            if config.cloudtrail_discovery
+            else None
+        )
+        # The functions Lambda invokes asynchronously (a schedule, an EventBridge rule).
+        scheduled: list[ScheduledFunction | Discovery] = [alerting.redrive, *pollers.values()]
+        scheduled += [fn for fn in (watch, discovery) if fn is not None]
         if not config.alarms:
             # No alarm can reach the topic under aws/sns; Lambda's own record of a failed run can.
             for fn in scheduled:
@@ -104,7 +138,9 @@ class StatusmonStack(cdk.Stack):
             sources=list(pollers),
             schedule_period=period,
             functions={"notify": alerting.function, "redrive": alerting.redrive.function}
-            | {f"poll {s}": p.function for s, p in pollers.items()},
+            | {f"poll {s}": p.function for s, p in pollers.items()}
+            | ({"watch": watch.function} if watch else {})
+            | ({"discover": discovery.function} if discovery else {}),
             dlq=alerting.dlq,
         )
 

@@ -37,6 +37,20 @@ class PublishTarget:
         if self.key is not None:
             fn.allow(TOPIC_KEY_ACTIONS, [self.key.key_arn])
 
+    def async_failures_of(self, fn: StatusmonFunction) -> None:
+        """Lambda publishes a record of each asynchronous invocation of ``fn`` that failed (an error, a
+        timeout, or an event dropped past its maximum age, after its retries) here, with ``fn``'s role.
+
+        ``fn``'s ``configure_async_invoke`` must have been called (it may be called only once, by the
+        construct that knows the retries): the destination goes onto the config it made.
+        """
+        invoke_config = fn.function.node.find_child("EventInvokeConfig").node.default_child
+        assert isinstance(invoke_config, lambda_.CfnEventInvokeConfig)
+        invoke_config.destination_config = lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+            on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=self.topic.topic_arn)
+        )
+        self.allow_publish(fn)
+
     def stream_failures_of(self, fn: StatusmonFunction) -> lambda_.IEventSourceDlq:
         """The on-failure destination of ``fn``'s stream event source: Lambda publishes each batch that
         failed past its retries here, with ``fn``'s role (granted here)."""

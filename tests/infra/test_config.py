@@ -51,6 +51,9 @@ def test_the_shipped_cdk_json_is_valid_and_matches_the_defaults() -> None:
         ({"custom_metrics": "maybe"}, "statusmon.custom_metrics", "true or false"),
         ({"customer_managed_key": "maybe"}, "statusmon.customer_managed_key", "true or false"),
         ({"alarms": True}, "statusmon.alarms", "customer_managed_key to true, or ops_topic_arn"),
+        ({"hot_watch": "often"}, "statusmon.hot_watch", "true or false"),
+        ({"cloudtrail_discovery": "yes please"}, "statusmon.cloudtrail_discovery", "true or false"),
+        ({"hot_watch": False}, "statusmon.cloudtrail_discovery", "set hot_watch to true"),
         (
             {"alarms": True, "customer_managed_key": "maybe"},
             "statusmon.customer_managed_key",
@@ -136,3 +139,14 @@ def test_the_paid_extras_are_off_by_default_and_alarms_need_a_topic_cloudwatch_c
     # And alarms are accepted with either a topic key CloudWatch may use or an ops topic
     assert load_config({"alarms": True, "customer_managed_key": True}).alarms
     assert load_config({"alarms": True, "ops_topic_arn": "arn:aws:sns:us-east-1:123456789012:ops"}).alarms
+
+
+def test_the_hot_watch_and_discovery_are_on_by_default_and_discovery_alone_is_refused() -> None:
+    # Given no options: the watch and discovery are on
+    config = load_config({})
+    assert (config.hot_watch, config.cloudtrail_discovery) == (True, True)
+    # And either may go, the watch only with discovery
+    assert load_config({"cloudtrail_discovery": False}).hot_watch is True
+    assert load_config({"hot_watch": False, "cloudtrail_discovery": False}).hot_watch is False
+    with pytest.raises(ConfigError, match="cloudtrail_discovery: CloudTrail discovery puts resources"):
+        load_config({"hot_watch": False, "cloudtrail_discovery": True})

@@ -15,8 +15,10 @@ def test_the_default_profile_creates_nothing_with_a_monthly_fee(synth: Synth) ->
     # Then no custom metric, alarm, dashboard or key, and the table under DynamoDB's own key
     assert (facts.metric_series, facts.alarms, facts.dashboards, facts.kms_keys) == (0, 0, 0, 0)
     assert facts.table_key_billed is False
-    # And the model knows every function: two pollers, the notifier and the redrive, arm64 at 512 MB
-    assert len(facts.functions) == 4
+    # And the model knows every function: two pollers, the notifier, the redrive, the watch and
+    # discovery, arm64 at 512 MB; all traced but the watch
+    assert len(facts.functions) == 6
+    assert [fn.handler for fn in facts.functions if not fn.traced] == [cm.WATCH_HANDLER]
     assert [fn.source for fn in facts.pollers] == ["personalize", "rekognition"]
     assert {(fn.arm64, fn.memory_mb) for fn in facts.functions} == {(True, 512)}
 
@@ -25,22 +27,25 @@ def test_everything_on_is_the_stack_of_old(everything: Synth) -> None:
     # Given every extra on, as the README prices it
     assert cm.PROFILES["everything on"] == EVERYTHING_ON
     facts = cm.StackFacts.from_template(everything.json)
-    # Then 7 sweep metrics per service and AlertsSent, 7 alarms (4 functions, DLQ, 2 stale), a
+    # Then 7 sweep metrics per service and AlertsSent, 9 alarms (6 functions, DLQ, 2 stale), a
     # dashboard and a key
     assert facts.metric_series == 15
-    assert (facts.alarms, facts.alarm_metrics, facts.high_resolution_alarm_metrics) == (7, 7, 0)
+    assert (facts.alarms, facts.alarm_metrics, facts.high_resolution_alarm_metrics) == (9, 9, 0)
     assert (facts.dashboards, facts.kms_keys, facts.table_key_billed) == (1, 1, True)
 
 
 def test_the_default_profile_costs_at_most_fifty_cents_at_1000_resources(synth: Synth) -> None:
-    # Given the README's 1,000-resource workload on the default profile (5-minute schedule)
+    # Given the README's 1,000-resource workload on the default profile (5-minute schedule, and the
+    # hot watch's minute)
     (workload,) = [w for w in cm.README_WORKLOADS if w.resources == 1_000]
     assert workload.schedule_minutes is None
-    assert {fn.schedule_seconds for fn in cm.StackFacts.from_template(synth.json).functions} == {300, None}
+    facts = cm.StackFacts.from_template(synth.json)
+    assert {fn.schedule_seconds for fn in facts.functions} == {60, 300, None}
     # When the month is priced
-    bill = cm.monthly_cost(cm.StackFacts.from_template(synth.json), workload)
-    # Then it is within the budget
+    bill = cm.monthly_cost(facts, workload)
+    # Then it is within the budget, the watch's 43,200 runs and 1,000 discoveries included
     assert bill.total <= DEFAULT_BUDGET
+    assert "43,200 watch runs" in next(line.basis for line in bill.lines if line.item == cm.DYNAMODB_READS)
 
 
 def test_the_readme_cost_table_is_what_the_model_computes(synth: Synth, everything: Synth) -> None:

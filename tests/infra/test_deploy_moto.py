@@ -102,13 +102,17 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
     (mapping,) = client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert mapping["EventSourceArn"] == table["LatestStreamArn"]
     assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == STREAM_FILTER_PATTERN
-    # And the two pollers, the notifier and the redrive exist
+    # And the two pollers, the notifier, the redrive, the hot watch and discovery exist
     handlers = {f["Handler"] for f in client("lambda").list_functions()["Functions"]}
     assert {"statusmon.handlers.notify.handler", "statusmon.handlers.redrive.handler"} <= handlers
-    assert len(handlers) == 4
-    # And three schedules invoke them: each poller's and the redrive's, at the configured rate
+    assert len(handlers) == 6
+    # And four schedules invoke them: each poller's and the redrive's at the configured rate, the
+    # watch's every minute; and one rule matches the CloudTrail records of the calls discovery watches
     rules = client("events").list_rules()["Rules"]
-    assert [r["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"] * 3
+    schedules = sorted(r["ScheduleExpression"] for r in rules if "ScheduleExpression" in r)
+    assert schedules == ["rate(1 minute)"] + ["rate(5 minutes)"] * 3
+    (calls,) = [json.loads(r["EventPattern"]) for r in rules if "EventPattern" in r]
+    assert calls["detail-type"] == ["AWS API Call via CloudTrail"]
     # And the topic is the encrypted one the outputs name, under the AWS-managed key by default
     topic = client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])
     assert topic["Attributes"]["KmsMasterKeyId"] == f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/aws/sns"

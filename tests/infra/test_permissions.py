@@ -13,13 +13,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from infra.function import AccountArn, StatusmonFunction
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK, WATCH_PK
 from tests.infra.conftest import PROFILES, Synth, synthesize
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
 POLL_REKOGNITION = "statusmon.handlers.poll_rekognition.handler"
 POLL_PERSONALIZE = "statusmon.handlers.poll_personalize.handler"
+WATCH_HANDLER = "statusmon.handlers.watch.handler"
+DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
 
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -108,16 +110,19 @@ OUTBOX = {
 # profile every function publishes, Lambda's records of its failures if nothing else (aws/sns needs no grant).
 PUBLISH = {("Topic", NO_CONDITION): {"sns:Publish"}}
 PUBLISH_UNDER_KEY = {**PUBLISH, ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"}}
-POLL_TABLE = {
-    TABLE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    BY_SERVICE: {"dynamodb:Query"},
-}
+# Single items of the table: a sweep's transaction puts or deletes the resource's watch entry.
+ITEM_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+POLL_TABLE = {TABLE: ITEM_ACTIONS, BY_SERVICE: {"dynamodb:Query"}}
+
+
+def only_partitions(*keys: str) -> str:
+    return json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(keys)}})
 
 
 def own_bookkeeping(service: str) -> dict[tuple[str, str], set[str]]:
-    """Query on the table itself: the service's own bookkeeping partition (its META and bucket marks)."""
-    only = json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"SVC#{service}"]}})
-    return {("Table.Arn", only): {"dynamodb:Query"}}
+    """Query on the table itself: the service's own bookkeeping partition (its META and bucket marks),
+    and the watch list (read by a sweep that records changes)."""
+    return {("Table.Arn", only_partitions(f"SVC#{service}", WATCH_PK)): {"dynamodb:Query"}}
 
 
 POLL_DYNAMO = {
@@ -152,15 +157,34 @@ POLLERS = {
         **POLL_DYNAMO[POLL_PERSONALIZE],
     },
 }
+# The hot watch: the pollers' Describe calls (no listing), single items, and Query of the watch list and
+# the services' bookkeeping only; no X-Ray (it is not traced).
+WATCH = {
+    **OWN_LOGS,
+    **{key: actions for key, actions in POLLERS[POLL_REKOGNITION].items() if key[0].startswith("arn:")},
+    **{key: actions for key, actions in POLLERS[POLL_PERSONALIZE].items() if key[0].startswith("arn:")},
+    TABLE: ITEM_ACTIONS,
+    ("Table.Arn", only_partitions(WATCH_PK, "SVC#rekognition", "SVC#personalize")): {"dynamodb:Query"},
+}
+# Discovery: one UpdateItem per resource, in the watch list's partition only.
+DISCOVER = {
+    **OWN_LOGS,
+    ("*", NO_CONDITION): XRAY_ACTIONS,
+    ("Table.Arn", only_partitions(WATCH_PK)): {"dynamodb:UpdateItem"},
+}
 EXPECTED_GRANTS = {
     "default": {
         **{handler: {**grants, **PUBLISH} for handler, grants in POLLERS.items()},
+        WATCH_HANDLER: {**WATCH, **PUBLISH},
+        DISCOVER_HANDLER: {**DISCOVER, **PUBLISH},
         NOTIFY_HANDLER: {**OWN_LOGS, **STREAM, **OUTBOX, **PUBLISH},
         REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **OUTBOX, **PUBLISH},
     },
     # Alarms report failures: the pollers publish nothing, the notifier's failed batches go to the DLQ.
     "everything": {
         **POLLERS,
+        WATCH_HANDLER: WATCH,
+        DISCOVER_HANDLER: DISCOVER,
         NOTIFY_HANDLER: {
             **OWN_LOGS,
             **STREAM,
@@ -207,8 +231,8 @@ def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: S
             for key, actions in grants(synth, functions_by_handler(synth)[handler]).items()
             if any(a.startswith("dynamodb:") for a in actions)
         }
-        # Then they read and write single items of the table, query by_service and their own
-        # bookkeeping partition, nothing else
+        # Then they read and write single items of the table, query by_service, their own
+        # bookkeeping partition and the watch list, nothing else
         assert dynamo == POLL_DYNAMO[handler], handler
 
 

@@ -16,6 +16,8 @@ from tests.infra.conftest import ALERT_EMAILS, Synth, synthesize
 POLL_HANDLERS = ("statusmon.handlers.poll_rekognition.handler", "statusmon.handlers.poll_personalize.handler")
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
+WATCH_HANDLER = "statusmon.handlers.watch.handler"
+DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
 # Functions that publish alerts, and so receive the topic ARN.
 DELIVERERS = {NOTIFY_HANDLER, REDRIVE_HANDLER}
 
@@ -27,20 +29,28 @@ def functions_by_handler(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def test_every_function_is_arm64_python_313_json_logs_and_traced(profile: Synth) -> None:
+def test_every_function_is_arm64_python_313_json_logs_and_traced_but_the_watch(profile: Synth) -> None:
     synth = profile
     # Given the synthesized stack (either profile)
     # When we look at each function
     functions = synth.resources("AWS::Lambda::Function")
-    # Then all four (two pollers, the notifier, the redrive) share one runtime, architecture, logging
-    # and tracing set-up
-    assert len(functions) == 4
+    # Then all six (two pollers, the notifier, the redrive, the watch, discovery) share one runtime,
+    # architecture and logging set-up
+    assert len(functions) == 6
     for fn in functions.values():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.13"  # the bytecode the asset ships is for 3.13
         assert props["Architectures"] == ["arm64"]
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        assert props["TracingConfig"] == {"Mode": "Active"}
+        # And each is traced, except the watch (43,200 runs a month: X-Ray would bill $0.22), whose
+        # Tracer is told so too
+        variables = props["Environment"]["Variables"]
+        if props["Handler"] == WATCH_HANDLER:
+            assert "TracingConfig" not in props
+            assert variables["POWERTOOLS_TRACE_DISABLED"] == "true"
+        else:
+            assert props["TracingConfig"] == {"Mode": "Active"}
+            assert "POWERTOOLS_TRACE_DISABLED" not in variables
         log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
         log_group = synth.json["Resources"][log_group_id]
         assert log_group["Properties"]["RetentionInDays"] == 30
@@ -86,6 +96,8 @@ def _schedules(synth: Synth) -> dict[str, str]:
     """Function logical id -> the schedule expression of the rule that invokes it."""
     schedules = {}
     for rule in synth.resources("AWS::Events::Rule").values():
+        if "ScheduleExpression" not in rule["Properties"]:
+            continue  # the CloudTrail rule of discovery
         (target,) = rule["Properties"]["Targets"]
         schedules[target["Arn"]["Fn::GetAtt"][0]] = rule["Properties"]["ScheduleExpression"]
     return schedules
@@ -189,9 +201,10 @@ def test_by_default_lambda_reports_every_failure_to_the_alert_topic(synth: Synth
     # Then a stream batch the notifier still fails after its retries is published to the topic
     mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
-    # And so is each failed run of the scheduled functions (both pollers and the redrive)
+    # And so is each failed run of the asynchronously invoked functions (both pollers, the redrive,
+    # the watch) and each discovery event that still failed after its retries
     functions = functions_by_handler(synth)
-    scheduled = {functions[h][0] for h in (*POLL_HANDLERS, REDRIVE_HANDLER)}
+    scheduled = {functions[h][0] for h in (*POLL_HANDLERS, REDRIVE_HANDLER, WATCH_HANDLER, DISCOVER_HANDLER)}
     configs = synth.resources("AWS::Lambda::EventInvokeConfig").values()
     assert {c["Properties"]["FunctionName"]["Ref"] for c in configs} == scheduled
     for config in configs:
@@ -283,7 +296,7 @@ def test_alarms_cover_errors_dlq_and_stale_sweeps_and_notify_the_alert_topic(eve
     # When we group the alarms by metric
     alarms = _alarms_by_metric(synth)
     # Then each function has an error alarm, the DLQ one on depth above zero, each service a staleness one
-    assert len(alarms["Errors"]) == len(synth.resources("AWS::Lambda::Function")) == 4
+    assert len(alarms["Errors"]) == len(synth.resources("AWS::Lambda::Function")) == 6
     (dlq_alarm,) = alarms["ApproximateNumberOfMessagesVisible"]
     assert dlq_alarm["Threshold"] == 0
     assert dlq_alarm["ComparisonOperator"] == "GreaterThanThreshold"
@@ -371,10 +384,35 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def test_a_disabled_service_has_no_function_rule_or_alarm(variant: Synth) -> None:
     # Given only personalize enabled
     handlers = {fn["Properties"]["Handler"] for fn in variant.resources("AWS::Lambda::Function").values()}
-    # Then there is no Rekognition poller, and both rules (the poller's, the redrive's) run hourly
-    assert handlers == {NOTIFY_HANDLER, REDRIVE_HANDLER, "statusmon.handlers.poll_personalize.handler"}
+    # Then there is no Rekognition poller, and both schedules (the poller's, the redrive's) run hourly;
+    # the watch's runs every minute whatever the rate
+    assert handlers == {
+        NOTIFY_HANDLER,
+        REDRIVE_HANDLER,
+        WATCH_HANDLER,
+        DISCOVER_HANDLER,
+        "statusmon.handlers.poll_personalize.handler",
+    }
     rules = variant.resources("AWS::Events::Rule").values()
-    assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(1 hour)"] * 2
+    assert sorted(r["Properties"].get("ScheduleExpression", "") for r in rules) == [
+        "",
+        "rate(1 hour)",
+        "rate(1 hour)",
+        "rate(1 minute)",
+    ]
+    # And discovery listens to Personalize's calls only; the watch may describe its import jobs only
+    (pattern,) = [r["Properties"]["EventPattern"] for r in rules if "EventPattern" in r["Properties"]]
+    assert pattern["source"] == ["aws.personalize"]
+    assert pattern["detail"]["eventName"] == ["CreateDatasetImportJob"]
+    watch_text = json.dumps(
+        [
+            p["Properties"]["PolicyDocument"]
+            for p in variant.resources("AWS::IAM::Policy").values()
+            if "HotWatch" in json.dumps(p["Properties"]["Roles"])
+        ]
+    )
+    assert "personalize:DescribeDatasetImportJob" in watch_text
+    assert "rekognition:" not in watch_text
     # And staleness is judged over three hours
     (stale,) = _alarms_by_metric(variant)[metric_names.SWEEP_SUCCEEDED]
     assert (stale["Period"], stale["EvaluationPeriods"]) == (3600, 3)
@@ -460,7 +498,7 @@ def test_failure_records_go_to_the_ops_topic_when_one_is_configured(mixed: Synth
     mapping = mixed.only("AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
     configs = mixed.resources("AWS::Lambda::EventInvokeConfig").values()
-    assert len(configs) == 3
+    assert len(configs) == 5
     for config in configs:
         assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
     # And the alert topic is under the stack's own key all the same

@@ -249,3 +249,43 @@ def test_the_models_metric_catalogue_is_what_the_handlers_emit() -> None:
     # And no other handler module emits any
     others = {p.name for p in HANDLERS.glob("*.py")} - {"poll.py", "notify.py", "redrive.py"}
     assert all(not _emitted(HANDLERS / name) for name in others)
+
+
+def test_the_hot_watch_and_discovery_are_priced_from_the_template() -> None:
+    # Given the default-like stack, then the same with the watch (every minute, untraced) and discovery
+    plain = cm.StackFacts.from_template(template(metrics=False))
+    extras = {
+        "Watch": _function(cm.WATCH_HANDLER, metrics=False, traced=False),
+        "RuleWatch": _rule("Watch", "rate(1 minute)"),
+        "Discover": _function(cm.DISCOVER_HANDLER, metrics=False),
+    }
+    watched = cm.StackFacts.from_template(template(metrics=False, extras=extras))
+    prices = cm.Prices()
+    # When both months are priced, with the sweeps' schedule changed (it does not move the watch's)
+    workload = replace(WORKLOAD, schedule_minutes=10)
+    before, after = cm.monthly_cost(plain, workload, prices), cm.monthly_cost(watched, workload, prices)
+
+    def added(item: str) -> float:
+        return after.dollars(item) - before.dollars(item)
+
+    # Then the watch runs 43,200 times a month at 0.1 s, discovery 1,000 times at 0.5 s (0.5 GB each)
+    runs, discoveries = 30 * 1440, 1_000
+    gb_seconds = (runs * 0.1 + discoveries * 0.5) * 0.5
+    expected_lambda = (
+        runs + discoveries
+    ) * prices.lambda_request + gb_seconds * prices.lambda_gb_second_arm64
+    assert added(cm.LAMBDA) == pytest.approx(expected_lambda)
+    # And each watch run reads half a unit, each discovery writes one
+    assert added(cm.DYNAMODB_READS) == pytest.approx(runs * 0.5 * prices.dynamodb_read_unit)
+    assert added(cm.DYNAMODB_WRITES) == pytest.approx(discoveries * prices.dynamodb_write_unit)
+    # And only discovery is traced; idle watch runs log nothing, busy ones and discoveries one line each
+    assert added(cm.XRAY) == pytest.approx(discoveries * prices.xray_trace_recorded)
+    log_bytes = (discoveries + workload.watch_busy_runs_per_month) * workload.log_bytes_per_invocation
+    assert added(cm.LOGS) == pytest.approx(log_bytes / cm.GIB * prices.logs_ingestion_gb)
+    # And neither emits a custom metric, even with metrics on
+    loud = {
+        **extras,
+        "Watch": _function(cm.WATCH_HANDLER, traced=False),
+        "Discover": _function(cm.DISCOVER_HANDLER),
+    }
+    assert cm.StackFacts.from_template(template(extras=loud)).metric_series == 7 * 2 + 1

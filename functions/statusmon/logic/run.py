@@ -24,6 +24,7 @@ from statusmon.logic.deliver import (
     deliver_pending,
     new_owner,
 )
+from statusmon.logic.discover import Discovery
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, sweep
@@ -157,3 +158,10 @@ def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Se
     except AwsError as exc:
         return SweepOutcome(reports, DeliveryReport(), delivery_error=str(exc))
     return SweepOutcome(reports, delivery)
+
+
+def run_discover(discovery: Discovery, settings: Settings, *, store: StatusStore | None = None) -> int:
+    """Put what a CloudTrail event named on the hot watch; returns how many entries were written."""
+    if not discovery.entries:
+        return 0
+    return (store or StatusStore(settings.require_table())).watch(discovery.entries)
