@@ -253,3 +253,36 @@ def test_an_alert_that_could_not_be_published_is_published_by_the_next_sweep(wor
     world.sweep()
     world.sweep()
     assert [a["resource_arn"] for a in world.alerts()] == [job]
+
+
+def test_the_hot_watch_alerts_a_failure_in_flight_once_and_the_full_sweep_not_again(world: World) -> None:
+    # Given a baseline, and a TEST dataset from a broken manifest that a sweep saw in flight
+    project, _ = _project_with_train(world, "hot")
+    world.emulator.advance(DONE)
+    world.sweep()
+    pipeline.put_object(pipeline.IMAGE_BUCKET, "hot/test.manifest", BROKEN_MANIFEST)
+    test = pipeline.create_dataset(project, "TEST", "hot/test.manifest")
+    world.sweep()
+    # When it fails and the hot watch runs (what the deployed one-minute schedule does)
+    world.emulator.advance(DONE)
+    hot = world.sweep("--hot")
+    # Then it describes the one resource in flight and alerts the failure, with the operation
+    assert "hot watch: 1 resource in flight, 1 Describe call, 1 change" in hot.err
+    [alert] = world.alerts()
+    assert (alert["resource_arn"], alert["status"], alert["operation"]) == (
+        test,
+        "CREATE_FAILED",
+        "CreateDataset",
+    )
+    # And the full sweep after it, and the next hot run, send nothing more
+    world.sweep()
+    assert "hot watch: 0 resources in flight" in world.sweep("--hot").err
+    assert world.alerts() == []
+
+
+def test_the_hot_watch_covers_every_service(world: World) -> None:
+    result = run_statusmon("sweep", "--hot", "--service", "personalize", env=world.env)
+    assert (result.code, result.err.strip()) == (
+        1,
+        "statusmon: error: --hot describes whatever is in flight, of every service: drop --service",
+    )

@@ -21,7 +21,7 @@ from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
 from statusmon.logic.events import EVENTS_CHANNEL
-from statusmon.logic.run import run_redrive, sweep_and_deliver
+from statusmon.logic.run import run_redrive, sweep_and_deliver, watch_and_deliver
 from statusmon.settings import Settings, SettingsError, check_endpoints, load_settings
 
 from . import render
@@ -89,13 +89,50 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.service:
+        raise UsageError("--hot describes whatever is in flight, of every service: drop --service")
+    outcome = watch_and_deliver(settings)
+    _report_alerts_sent(outcome.delivery)
+    summary = outcome.report.summary()
+    _say(
+        f"hot watch: {_count(summary['watched'], 'resource')} in flight, "
+        f"{_count(summary['described'], 'Describe call')}, {_count(summary['transitions'], 'change')}, "
+        f"{summary['duration_ms']} ms"
+    )
+    if summary["left_to_sweep"]:
+        _say(f"  {summary['left_to_sweep']} left to the next full sweep (`statusmon sweep`)")
+    for problem in outcome.report.problems:
+        _say(f"  warning: {problem}")
+    _report_delivery(outcome.delivery)
+    if args.json:
+        print(json.dumps({"watch": summary, "delivery": outcome.delivery.summary()}))
+    _raise_undelivered(outcome.delivery, outcome.delivery_error)
+    return 0
+
+
+def _report_alerts_sent(delivery: DeliveryReport) -> None:
+    for sent in delivery.deliveries:
+        if sent.message_id and sent.message.channel == SNS_CHANNEL:
+            _say(f"alert {sent.message.severity}: {sent.message.subject}")
+
+
+def _raise_undelivered(delivery: DeliveryReport, error: str | None) -> None:
+    if error:
+        raise UsageError(f"alerts not delivered: {error}")
+    if delivery.failures:
+        raise UsageError(
+            f"{_pending(delivery)} not delivered yet (they stay pending): {delivery.failures[0].error}"
+        )
+
+
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    if args.hot:
+        return cmd_hot_watch(args, settings)
     services = [Service(args.service)] if args.service else list(Service)
     outcome = sweep_and_deliver(settings, services)
     unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0 and not r.recorded]
-    for delivery in outcome.delivery.deliveries:
-        if delivery.message_id and delivery.message.channel == SNS_CHANNEL:
-            _say(f"alert {delivery.message.severity}: {delivery.message.subject}")
+    _report_alerts_sent(outcome.delivery)
     for report in outcome.reports:
         summary = report.summary()
         note = " (baseline: recorded silently)" if report.baseline and report.recorded else ""
@@ -125,13 +162,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         )
     if len(unreadable) == len(outcome.reports):
         raise UsageError(f"no source could be read: {unreadable[0].problems[0]}")
-    if outcome.delivery_error:
-        raise UsageError(f"alerts not delivered: {outcome.delivery_error}")
-    if outcome.delivery.failures:
-        raise UsageError(
-            f"{_pending(outcome.delivery)} not delivered yet (they stay pending): "
-            f"{outcome.delivery.failures[0].error}"
-        )
+    _raise_undelivered(outcome.delivery, outcome.delivery_error)
     return 0
 
 
@@ -200,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="one sweep of every source, then deliver the alerts it caused")
     sweep.add_argument("--service", choices=[s.value for s in Service], help="only one service")
+    sweep.add_argument(
+        "--hot",
+        action="store_true",
+        help="only describe what is in flight, as the deployed one-minute hot watch does",
+    )
     sweep.add_argument("--json", action="store_true", help="print what each sweep did as JSON, for scripts")
     sweep.set_defaults(func=cmd_sweep)
 

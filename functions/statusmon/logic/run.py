@@ -128,6 +128,24 @@ class SweepOutcome:
     delivery_error: str | None = None
 
 
+@dataclass
+class WatchOutcome:
+    report: WatchReport
+    delivery: DeliveryReport
+    delivery_error: str | None = None
+
+
+def watch_and_deliver(settings: Settings) -> WatchOutcome:
+    """One run of the hot watch, then every alert and event still pending (``statusmon sweep --hot``)."""
+    settings.require_topic()
+    store = StatusStore(settings.require_table())
+    report = run_watch(settings, store=store)
+    try:
+        return WatchOutcome(report, run_redrive(settings, outbox=store))
+    except AwsError as exc:
+        return WatchOutcome(report, DeliveryReport(), delivery_error=str(exc))
+
+
 def sweep_and_deliver(settings: Settings, services: Sequence[Service] = tuple(Service)) -> SweepOutcome:
     """One sweep of each service, then every alert still pending, before returning.
 
