@@ -57,6 +57,7 @@ deploy-moto: setup
 bench: setup
 	$(BIN)/python bench/sweep_bench.py
 	$(BIN)/python bench/delivery_bench.py
+	$(BIN)/python bench/watch_bench.py
 	$(BIN)/python bench/coldstart_bench.py
 
 # The Lambda asset's size, handler imports and first-call set-up (docs/benchmarks.md, coldstart).

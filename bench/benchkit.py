@@ -33,7 +33,7 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
 from statusmon.adapters import table_schema as schema
-from statusmon.adapters.store import HistoryItem, MarkItem, OutboxItem, ServiceItem, StateItem
+from statusmon.adapters.store import HistoryItem, MarkItem, OutboxItem, ServiceItem, StateItem, WatchItem
 from statusmon_emulator.core import EmulatorCore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 DDB_READS = ("Query", "GetItem", "BatchGetItem", "Scan")
 DDB_WRITES = ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
 # Every PynamoDB model StatusStore uses (they share one connection, so one botocore client).
-MODELS = (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem)
+MODELS = (StateItem, HistoryItem, ServiceItem, MarkItem, OutboxItem, WatchItem)
 
 
 # -- capacity units ----------------------------------------------------------------------------------
