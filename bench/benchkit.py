@@ -347,6 +347,17 @@ def dynamodb_latency(milliseconds: float) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def latency(emulator: Any, milliseconds: int) -> Iterator[None]:
+    """``milliseconds`` added to every AWS call: the emulator's and moto's DynamoDB."""
+    emulator.set_faults(latency_ms=milliseconds)
+    try:
+        with dynamodb_latency(milliseconds):
+            yield
+    finally:
+        emulator.clear_faults()
+
+
 class _LeanCopy:
     """``copy`` as moto's DynamoDB backend module sees it: a table is not copied inside a transaction."""
 

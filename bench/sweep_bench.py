@@ -57,7 +57,7 @@ from benchkit import (
     DEFAULT_OUTPUT,
     DynamoCounter,
     ServerTime,
-    dynamodb_latency,
+    latency,
     lean_moto,
     machine,
     progress,
@@ -548,17 +548,6 @@ def naive_sweep(tools: Instruments, store: StatusStore) -> Measure:
     if changed:
         raise SystemExit(f"naive sweep saw {changed} changes in a quiet account")
     return measure
-
-
-@contextmanager
-def latency(emulator: Any, milliseconds: int) -> Iterator[None]:
-    """``milliseconds`` added to every AWS call: the emulator's and moto's DynamoDB."""
-    emulator.set_faults(latency_ms=milliseconds)
-    try:
-        with dynamodb_latency(milliseconds):
-            yield
-    finally:
-        emulator.clear_faults()
 
 
 def chained(quiet: Measure) -> tuple[int, int]:

@@ -59,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         f"points, {TALLY.steps} steps in {TALLY.examples} runs, {elapsed:.0f} s"
     )
     print(
+        f"soak: {TALLY.watch_runs} hot watch runs ({TALLY.killed_watch_runs} killed; "
+        f"{TALLY.watch_transitions} transitions recorded), {TALLY.discoveries} CloudTrail discoveries"
+    )
+    print(
         f"soak: {TALLY.failure_transitions} failure transitions recorded, {TALLY.failures_required} failures "
         f"the services held at settle points, {TALLY.alerts} alerts published, {TALLY.events} events put, "
         f"{TALLY.unknown_status_warnings} unknown-status warnings"
