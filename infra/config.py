@@ -79,6 +79,9 @@ class StatusmonConfig(BaseModel):
     # Event-driven tracking: the one-minute watch of what is in flight, and CloudTrail discovery of new
     # work (which only the watch acts on). Their cost is in the README's configuration table.
     hot_watch: bool = True
+    # Minutes in flight before the hot watch's one stuck warning, by operation (overrides of the
+    # defaults in statusmon.settings.STUCK_AFTER_MINUTES; 0 turns one off).
+    stuck_after_minutes: dict[str, int] = Field(default_factory=dict)
     # Checked even when left to its default: turning the watch off alone leaves discovery on.
     cloudtrail_discovery: bool = Field(default=True, validate_default=True)
     # The paid extras, off by default; their prices are in the README's configuration table.
@@ -148,6 +151,14 @@ class StatusmonConfig(BaseModel):
         parsed = _via_settings(str(info.field_name), list(value) if isinstance(value, tuple) else value)
         return tuple(parsed) if isinstance(parsed, list) else parsed
 
+    @field_validator("stuck_after_minutes", mode="before")
+    @classmethod
+    def _stuck_after(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            raise ValueError('expected an object such as {"CreateDatasetImportJob": 720}')
+        _via_settings("stuck_after_minutes", value)
+        return value
+
     @field_validator("event_bus")
     @classmethod
     def _event_bus(cls, value: str) -> str:
@@ -199,6 +210,7 @@ class StatusmonConfig(BaseModel):
             "alert_recoveries": self.alert_recoveries,
             "project_names": self.project_names,
             "personalize_filter_arns": self.personalize_filter_arns,
+            "stuck_after_minutes": tuple(f"{name}={minutes}" for name, minutes in self.stuck_after_minutes.items()),
         }
         environment: dict[str, str] = {}
         for field, value in values.items():

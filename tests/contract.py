@@ -22,4 +22,5 @@ ALERT_FIELDS = frozenset(
 # stable id per transition, to drop a repeat (SNS delivers at least once). ``truncated`` appears
 # only on an alert cut to fit SNS's size limit. Issue 11 added the API operation a change came from,
 # and for a DistributeDatasetEntries the other dataset of the pair (both null when unknown).
-ALERT_ADDED_FIELDS = frozenset({"hint", "transition_id", "operation", "distributed_with"})
+# Issue 12 added, on stuck warnings only (null otherwise), since when the resource is in flight.
+ALERT_ADDED_FIELDS = frozenset({"hint", "transition_id", "operation", "distributed_with", "stuck_since"})

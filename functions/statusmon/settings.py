@@ -146,6 +146,42 @@ def _personalize_filter_arns(value: object) -> list[str]:
     return arns
 
 
+# How long a resource may stay in flight before its one stuck warning, by the operation that started
+# it (minutes; 0: never warn). Neither service documents a duration ("takes a while", "importing
+# takes time"): these are well above what these jobs take for typical data sizes (minutes), so a
+# warning means something is wrong; raise them for very large datasets. A dataset update whose
+# operation CloudTrail did not report counts as UpdateDatasetEntries.
+STUCK_AFTER_MINUTES: Mapping[str, int] = MappingProxyType(
+    {
+        "CreateDataset": 120,
+        "UpdateDatasetEntries": 120,
+        "DistributeDatasetEntries": 120,
+        "CreateDatasetImportJob": 360,
+    }
+)
+
+
+def _stuck_after(value: object) -> dict[str, int]:
+    """``Operation=minutes`` pairs (comma-separated text, or a mapping), over the defaults."""
+    if isinstance(value, str):
+        pairs: list[tuple[str, object]] = []
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            name, sep, text = part.partition("=")
+            if not sep:
+                raise InvalidValue(f"expected Operation=minutes pairs, got {part!r}")
+            pairs.append((name.strip(), text.strip()))
+    elif isinstance(value, Mapping):
+        pairs = [(str(name), minutes) for name, minutes in value.items()]
+    else:
+        raise InvalidValue("Input should be Operation=minutes pairs or an object of them")
+    thresholds = dict(STUCK_AFTER_MINUTES)
+    for name, given in pairs:
+        if name not in thresholds:
+            raise InvalidValue(f"unknown operation {name!r}: use {', '.join(STUCK_AFTER_MINUTES)}")
+        thresholds[name] = _at_least(0, 60 * 24 * 30)(given)
+    return thresholds
+
+
 class FieldSpec(NamedTuple):
     """What a setting is for and how its value is read."""
 
@@ -197,6 +233,14 @@ class Settings:
         metadata=_spec(
             "Only watch import jobs of these Personalize dataset groups or datasets (comma list).",
             _personalize_filter_arns,
+        ),
+    )
+    stuck_after_minutes: dict[str, int] = field(
+        default_factory=lambda: dict(STUCK_AFTER_MINUTES),
+        metadata=_spec(
+            "Minutes in flight before one stuck warning, by operation "
+            "(Operation=minutes, comma-separated; 0: never).",
+            _stuck_after,
         ),
     )
     sweep_deadline_seconds: int = field(

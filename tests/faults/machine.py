@@ -38,6 +38,7 @@ each made the long profile fail.
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections import Counter
@@ -79,6 +80,7 @@ from tests.faults.world import (
     REGION,
     SERVICE_FAULTS,
     STATUSES,
+    STUCK,
     DynamoFaults,
     Episode,
     Killed,
@@ -88,6 +90,13 @@ from tests.faults.world import (
 
 START = 1_764_000_000.0
 KINDS = ["in_flight", "complete", "failed", "failed", "failed", "unknown"]
+# Stuck thresholds in minutes, short enough for the machine's clock to pass them in a run.
+STUCK_AFTER = {
+    "CreateDataset": 10,
+    "UpdateDatasetEntries": 10,
+    "DistributeDatasetEntries": 10,
+    "CreateDatasetImportJob": 20,
+}
 
 ServiceFaults = tuple[float, frozenset[str]]
 DynamoRates = tuple[float, float]
@@ -130,6 +139,7 @@ class Tally:
     killed_watch_runs: int = 0
     watch_transitions: int = 0
     discoveries: int = 0
+    stuck_warnings: int = 0
     deliveries: int = 0
     events: int = 0
     settles: int = 0
@@ -476,7 +486,9 @@ class StatusmonMachine(RuleBasedStateMachine):
                 now=datetime.fromtimestamp(self._tick(), UTC),
                 out_of_time=lambda: services.budget is not None and services.sweep_calls >= services.budget,
                 describe_workers=1,
+                stuck_after=STUCK_AFTER,
             )
+            TALLY.stuck_warnings += report.stuck_warnings
             TALLY.watch_transitions += len(report.recorded)
             services.trace.append(f"watch budget={budget} kill_at={kill_at}: {report.summary()}")
         except Killed:
@@ -706,7 +718,10 @@ class StatusmonMachine(RuleBasedStateMachine):
 
     def _check_events(self) -> None:
         """Each event is a recorded, non-silent transition, put once (beyond unseen puts), its detail true."""
+        self._check_stuck(self.bus, "event")
         for transition_id, times in self.bus.received.items():
+            if transition_id.endswith(STUCK):
+                continue
             if times - 1 > self.bus.unacknowledged[transition_id]:
                 self._violation("duplicate", f"event {transition_id} put {times} times")
             if transition_id in self.evented:
@@ -724,11 +739,13 @@ class StatusmonMachine(RuleBasedStateMachine):
                 self._violation("unexpected", f"event {transition_id} says {detail}, the table {found[0]}")
 
     def _check_alerts(self) -> None:
-        for transition_id in self.subscriber.received:
+        self._check_stuck(self.subscriber, "alert")
+        transitions = {t: n for t, n in self.subscriber.received.items() if not t.endswith(STUCK)}
+        for transition_id in transitions:
             if transition_id not in self.alerted:
                 self.alerted[transition_id] = self._episode_of(transition_id)
         per_episode: Counter[Episode] = Counter()
-        for transition_id, times in self.subscriber.received.items():
+        for transition_id, times in transitions.items():
             episode = self.alerted[transition_id]
             if times - 1 > self.subscriber.unacknowledged[transition_id]:
                 self._violation("duplicate", f"{transition_id} published {times} times")
@@ -737,6 +754,35 @@ class StatusmonMachine(RuleBasedStateMachine):
         for episode, times in per_episode.items():
             if times > 1:
                 self._violation("duplicate", f"{episode} alerted by {times} transitions")
+
+    def _check_stuck(self, target: Subscriber, what: str) -> None:
+        """Each stuck warning is about a recorded in-flight state, sent once (beyond unseen publishes),
+        and at most one per in-flight episode of a resource."""
+        versions: dict[str, list[int]] = {}
+        for key, times in target.received.items():
+            if not key.endswith(STUCK):
+                continue
+            if times - 1 > target.unacknowledged[key]:
+                self._violation("duplicate", f"stuck {what} {key} sent {times} times")
+            arn, version = key.removesuffix(STUCK).rsplit("#", 1)
+            versions.setdefault(arn, []).append(int(version))
+        for arn, stuck_versions in versions.items():
+            history = {t.new.version: t for t in self.store.history(arn)}
+            for version in stuck_versions:
+                found = history.get(version)
+                if found is None or found.new.phase is not Phase.IN_FLIGHT:
+                    self._violation("unexpected", f"stuck {what} about {arn}#{version}: {found}")
+            ordered = sorted(stuck_versions)
+            for earlier, later in itertools.pairwise(ordered):
+                settled = any(
+                    history[v].new.phase is not Phase.IN_FLIGHT
+                    for v in range(earlier + 1, later + 1)
+                    if v in history
+                )
+                if not settled:
+                    self._violation(
+                        "duplicate", f"two stuck {what}s in one episode of {arn}: v{earlier}, v{later}"
+                    )
 
     def _episode_of(self, transition_id: str) -> Episode | None:
         """The service state an alert is about; fails the run if it is not one (an unexpected alert)."""

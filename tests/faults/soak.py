@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"soak: {TALLY.watch_runs} hot watch runs ({TALLY.killed_watch_runs} killed; "
-        f"{TALLY.watch_transitions} transitions recorded), {TALLY.discoveries} CloudTrail discoveries"
+        f"{TALLY.watch_transitions} transitions recorded, {TALLY.stuck_warnings} stuck warnings), "
+        f"{TALLY.discoveries} CloudTrail discoveries"
     )
     print(
         f"soak: {TALLY.failure_transitions} failure transitions recorded, {TALLY.failures_required} failures "

@@ -401,6 +401,9 @@ class _Status:
 # -- SNS --------------------------------------------------------------------------------------------
 
 
+STUCK = "#stuck"  # the key suffix of a stuck warning's delivery in Subscriber.received
+
+
 @dataclass
 class Subscriber:
     """What SNS (or EventBridge) delivered, by transition id, and how each at-least-once repeat came about."""
@@ -424,17 +427,20 @@ class Subscriber:
         if self.down_rate and self.rng.random() < self.down_rate:
             self.refused += 1
             raise AwsError("publishing to topic failed: InternalError (SNS is down)")
-        self.received[message.transition_id] += 1
         # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
         body = json.loads(message.body)
-        self.bodies[message.transition_id] = json.loads(body["default"]) if "default" in body else body
+        document = json.loads(body["default"]) if "default" in body else body
+        # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
+        key = f"{message.transition_id}{STUCK}" if document.get("stuck_since") else message.transition_id
+        self.received[key] += 1
+        self.bodies[key] = document
         if self.lost_answer_rate and self.rng.random() < self.lost_answer_rate:
-            self.unacknowledged[message.transition_id] += 1
+            self.unacknowledged[key] += 1
             raise AwsError("publishing to topic failed: the answer was lost (read timeout)")
         if self.kill_after_publish_rate and self.rng.random() < self.kill_after_publish_rate:
-            self.unacknowledged[message.transition_id] += 1
+            self.unacknowledged[key] += 1
             raise Killed
-        return f"msg-{message.transition_id}-{self.received[message.transition_id]}"
+        return f"msg-{key}-{self.received[key]}"
 
 
 Deadline = Callable[[], bool]

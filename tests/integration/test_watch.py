@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from statusmon.adapters.store import StatusStore, WatchItem
 from statusmon.domain.vocabulary import Service
 from statusmon.handlers import watch as watch_handler
 from statusmon.logic.alerts import SNS_CHANNEL
-from statusmon.logic.run import run_sweep, run_watch
+from statusmon.logic.run import make_source, run_sweep, run_watch
+from statusmon.logic.watch import watch
 from statusmon.settings import get_settings, load_settings
 
 EVENT = json.loads((Path(__file__).parents[1] / "events" / "scheduled.json").read_text())
@@ -126,3 +128,56 @@ def test_the_watch_lambda_reports_what_it_did(
     # Found in flight by the baseline, its completion is news: a state-change event (and no alert)
     assert (summary["events_queued"], summary["alerts_queued"]) == (1, 0)
     assert watch_handler.handler(EVENT, lambda_context)["watched"] == 0
+
+
+def test_a_job_stuck_past_its_threshold_warns_once_and_its_failure_then_alerts_once(
+    fresh_emulator: Any, store: StatusStore, settings: Any
+) -> None:
+    # Given a baselined account, then an import job found in flight that fails eight hours on
+    fresh_emulator.seed(personalize={"dataset_groups": [{"name": "shop", "datasets": [{"type": "Items"}]}]})
+    assert run_sweep(Service.PERSONALIZE, settings).baseline
+    jobs = [
+        {
+            "name": "slow",
+            "status": "CREATE IN_PROGRESS",
+            "next": {"after": 8 * 3600, "status": "CREATE FAILED", "failure_reason": "Internal error"},
+        }
+    ]
+    fresh_emulator.seed(
+        personalize={
+            "dataset_groups": [{"name": "shop2", "datasets": [{"type": "Interactions", "import_jobs": jobs}]}]
+        }
+    )
+    [found] = run_sweep(Service.PERSONALIZE, settings).recorded
+    seen = found.detected_at
+    assert store.pending(SNS_CHANNEL) == []  # an in-flight job alerts nobody
+
+    def watch_at(hours: float) -> Any:
+        fresh_emulator.advance(hours * 3600 - (fresh_emulator.now() - seen.timestamp()))
+        return watch(
+            lambda service: make_source(service, settings),
+            store,
+            retention_days=30,
+            now=seen + timedelta(hours=hours),
+            stuck_after={"CreateDatasetImportJob": 360},
+        )
+
+    # When the watch runs at 5 h, then 7 h, then 7.5 h
+    assert watch_at(5).stuck_warnings == 0
+    assert watch_at(7).stuck_warnings == 1
+    assert watch_at(7.5).stuck_warnings == 0
+    # Then one warning is pending, with the real table's mark on the entry
+    [warning] = store.pending(SNS_CHANNEL)
+    assert (warning.severity, warning.transition_id) == ("warning", found.transition_id)
+    assert "is stuck in CREATE IN_PROGRESS" in warning.subject
+    assert [e.subject for e in store.pending("events")] == [
+        "Personalize Dataset Import Job State Change",
+        "Personalize Dataset Import Job Stuck",
+    ]
+    [entry] = store.watched()
+    assert entry.stuck_at == seen + timedelta(hours=7)
+    # When the job fails at 8 h, its failure alerts once, as usual, and the job leaves the watch
+    report = watch_at(8.1)
+    assert [t.new.status for t in report.recorded] == ["CREATE FAILED"]
+    assert [m.severity for m in store.pending(SNS_CHANNEL)] == ["warning", "error"]
+    assert store.watched() == []

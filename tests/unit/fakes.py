@@ -140,6 +140,14 @@ class FakeStore:
         del self.watch[entry.resource_arn]
         return True
 
+    def warn_stuck(self, entry: WatchEntry, outbox: Sequence[OutboxMessage], *, at: Any) -> bool:
+        current = self.watch.get(entry.resource_arn)
+        if current is None or current.version != entry.version or current.stuck_at is not None:
+            return False
+        self.watch[entry.resource_arn] = replace(current, stuck_at=at)
+        self.outbox += outbox
+        return True
+
     def mirror(self, state: ResourceState) -> bool:
         current = self.watch.get(state.resource_arn)
         if current is None or (current.version or 0) >= state.version:

@@ -93,10 +93,44 @@ def test_every_setting_and_default() -> None:
         "alert_recoveries": False,
         "project_names": [],
         "personalize_filter_arns": [],
+        "stuck_after_minutes": {
+            "CreateDataset": 120,
+            "UpdateDatasetEntries": 120,
+            "DistributeDatasetEntries": 120,
+            "CreateDatasetImportJob": 360,
+        },
         "sweep_deadline_seconds": 0,
     }
     assert env_names() == {f"STATUSMON_{name.upper()}" for name in Settings.model_fields}
     assert all(spec.description for spec in Settings.model_fields.values())
+
+
+def test_stuck_thresholds_override_the_defaults_one_operation_at_a_time() -> None:
+    read = load_settings({"STATUSMON_STUCK_AFTER_MINUTES": " CreateDatasetImportJob = 30, CreateDataset=0 "})
+    assert read.stuck_after_minutes["CreateDatasetImportJob"] == 30
+    assert read.stuck_after_minutes["CreateDataset"] == 0
+    assert read.stuck_after_minutes["UpdateDatasetEntries"] == 120
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "CreateDataset",
+            "STATUSMON_STUCK_AFTER_MINUTES: expected Operation=minutes pairs, got 'CreateDataset'",
+        ),
+        (
+            "DeleteDataset=5",
+            "STATUSMON_STUCK_AFTER_MINUTES: unknown operation 'DeleteDataset': use CreateDataset, "
+            "UpdateDatasetEntries, DistributeDatasetEntries, CreateDatasetImportJob",
+        ),
+        ("CreateDataset=-1", "STATUSMON_STUCK_AFTER_MINUTES: Input should be greater than or equal to 0"),
+    ],
+)
+def test_a_bad_stuck_threshold_is_one_line(value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"STATUSMON_STUCK_AFTER_MINUTES": value})
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize(

@@ -265,3 +265,72 @@ def test_an_unreadable_watch_list_does_not_stop_a_sweep_recording() -> None:
 def _discovered(arn: str, kind: ResourceType, name: str, since: Any = NOW, **kwargs: Any) -> WatchEntry:
     service = Service.REKOGNITION if kind is ResourceType.DATASET else Service.PERSONALIZE
     return WatchEntry(service, arn, since, kind, name, origin=WATCHED_BY_CLOUDTRAIL, **kwargs)
+
+
+def test_a_job_stuck_past_its_threshold_warns_once_then_its_failure_alerts_once() -> None:
+    # Given a job a sweep found in flight, with a 6-hour threshold for import jobs
+    store, source = _baselined(job("CREATE IN_PROGRESS", parent_arn="arn:aws:personalize:ds"))
+    thresholds = {"CreateDatasetImportJob": 360}
+    # When the watch runs before the threshold, nothing is said
+    _watch(store, source, now=NOW + timedelta(hours=5), stuck_after=thresholds)
+    assert store.outbox == []
+    # When it runs past it, one warning alert and one "Stuck" event
+    report, _ = _watch(store, source, now=NOW + timedelta(hours=7), stuck_after=thresholds)
+    assert report.stuck_warnings == 1
+    [alert] = store.alerts
+    assert alert.severity == "warning"
+    assert alert.subject.startswith(
+        "[statusmon] WARNING: Personalize dataset import job interactions-2026-11-24 is stuck in CREATE I"
+    )
+    document = json.loads(json.loads(alert.body)["default"])
+    assert document["hint"].startswith("in CREATE IN_PROGRESS for 7 h (statusmon warns after 6 h)")
+    assert document["stuck_since"] == "2026-11-24T12:00:00Z"
+    [event] = store.events
+    assert event.subject == "Personalize Dataset Import Job Stuck"
+    assert json.loads(event.body)["stuck_since"] == "2026-11-24T12:00:00Z"
+    # And later runs of the same episode say nothing more, even after another in-flight status
+    _watch(store, source, now=NOW + timedelta(hours=8), stuck_after=thresholds)
+    source.detail[JOB_ARN] = {"status": "CREATE PENDING"}
+    _watch(store, source, now=NOW + timedelta(hours=9), stuck_after=thresholds)
+    source.detail[JOB_ARN] = {"status": "CREATE PENDING"}
+    _watch(store, source, now=NOW + timedelta(hours=12), stuck_after=thresholds)
+    assert len(store.alerts) == 1
+    # When it finally fails, that alerts as usual, once
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED", "reason": "timed out"}
+    _watch(store, source, now=NOW + timedelta(hours=13), stuck_after=thresholds)
+    assert [m.severity for m in store.alerts] == ["warning", "error"]
+    assert store.watch == {}
+
+
+def test_no_stuck_warning_for_a_disabled_operation_a_deletion_or_an_unmirrored_entry() -> None:
+    store, source = _baselined(
+        dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT), dataset("DELETE_IN_PROGRESS", arn=ARN2)
+    )
+    report, _ = _watch(
+        store,
+        source,
+        now=NOW + timedelta(days=3),
+        stuck_after={"UpdateDatasetEntries": 0, "CreateDataset": 1},
+    )
+    assert (report.stuck_warnings, store.outbox) == (0, [])
+    # A discovered entry not yet recorded has no state to warn about
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta()})
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "j")
+    personalize = FakeSource(Service.PERSONALIZE, False, [])
+    personalize.detail[JOB_ARN] = {"status": "CREATE IN_PROGRESS", "parent_arn": "arn:aws:personalize:ds"}
+    report, _ = _watch(
+        store, personalize, now=NOW + timedelta(days=3), stuck_after={"CreateDatasetImportJob": 1}
+    )
+    assert report.stuck_warnings == 0
+
+
+def test_in_flight_since_is_the_earlier_of_first_seen_and_the_services_timestamp() -> None:
+    # Given a dataset the service says has been updating since long before the sweep first saw it
+    started = NOW - timedelta(hours=3)
+    store, source = _baselined(dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT, updated_at=started))
+    # Then it is stuck as soon as the watch looks, by the service's clock
+    report, _ = _watch(
+        store, source, now=NOW + timedelta(minutes=1), stuck_after={"UpdateDatasetEntries": 120}
+    )
+    assert report.stuck_warnings == 1
+    assert json.loads(store.events[0].body)["stuck_since"] == "2026-11-24T09:00:00Z"

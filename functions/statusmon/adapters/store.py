@@ -182,6 +182,8 @@ class WatchItem(Model):
     operation = UnicodeAttribute(null=True)
     distributed_with = UnicodeAttribute(null=True)
     origin = UnicodeAttribute(null=True)
+    # When this in-flight episode's stuck warning was recorded (logic.stuck): at most one per episode.
+    stuck_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True, attr_name=schema.TTL_ATTRIBUTE)
 
 
@@ -619,6 +621,28 @@ class StatusStore:
                 return False
         return True
 
+    def warn_stuck(self, entry: WatchEntry, outbox: Sequence[OutboxMessage], *, at: datetime) -> bool:
+        """Record an entry's stuck warning: its deliveries into the outbox and the mark on the entry, in
+        one transaction, only if the entry still mirrors the same state and has no mark yet (so once
+        per in-flight episode). False when it changed or was marked meanwhile (nothing is written)."""
+        item = WatchItem(schema.WATCH_PK, entry.resource_arn)
+        with self._errors("recording a stuck warning"):
+            try:
+                with TransactWrite(connection=WatchItem._get_connection().connection) as transaction:
+                    transaction.update(
+                        item,
+                        actions=[WatchItem.stuck_at.set(at)],
+                        condition=(WatchItem.version == entry.version) & WatchItem.stuck_at.does_not_exist(),
+                    )
+                    for message in outbox:
+                        transaction.save(_outbox_item(message), condition=OutboxItem.sk.does_not_exist())
+            except TransactWriteError as exc:
+                reasons = [r.code for r in exc.cancellation_reasons if r is not None]
+                if "ConditionalCheckFailed" in reasons:
+                    return False
+                raise
+        return True
+
     def mirror(self, state: ResourceState) -> bool:
         """Make a discovered entry mirror the recorded ``state`` (so the next run needs no other read);
         False if the entry is gone or already mirrors a newer state."""
@@ -746,6 +770,7 @@ def _watch_entry(item: WatchItem) -> WatchEntry:
         operation=item.operation,
         distributed_with=item.distributed_with,
         origin=item.origin or WATCHED_BY_SWEEP,
+        stuck_at=item.stuck_at,
     )
 
 

@@ -166,6 +166,9 @@ class Alert:
     severity: str  # "error" | "warning" | "info"
     # What the reader should know beyond the service's reason (e.g. a status statusmon does not know).
     hint: str | None = None
+    # Set on a stuck warning: since when the resource has been in flight (the transition is the one
+    # that put it there, or its latest in-flight status).
+    stuck_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ class WatchEntry:
     operation: str | None = None
     distributed_with: str | None = None
     origin: str = WATCHED_BY_SWEEP
+    # When the stuck warning of this in-flight episode was recorded (None: not yet).
+    stuck_at: datetime | None = None
 
     def known(self) -> ResourceState | None:
         """The recorded state this entry mirrors (None: put by discovery, the state is unknown here)."""

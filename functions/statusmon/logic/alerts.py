@@ -101,6 +101,8 @@ def alert_document(alert: Alert, trim: Trim = WHOLE) -> dict[str, Any]:
         **transition_fields(alert.transition, trim),
         "severity": alert.severity,
         "hint": alert.hint,
+        # Set on a stuck warning only: since when the resource has been in flight.
+        "stuck_since": iso(alert.stuck_since),
     }
     if trim.trimmed:
         document["truncated"] = True
@@ -124,9 +126,10 @@ def _ascii_line(text: str) -> str:
 
 def subject(alert: Alert) -> str:
     state = alert.transition.new
+    what = f"is stuck in {state.status}" if alert.stuck_since else f"is {state.status}"
     text = _ascii_line(
         f"[statusmon] {alert.severity.upper()}: {_SERVICE_LABEL[state.service.value]} "
-        f"{_TYPE_LABEL[state.resource_type.value]} {state.name} is {state.status}"
+        f"{_TYPE_LABEL[state.resource_type.value]} {state.name} {what}"
     )
     if len(text) > SUBJECT_LIMIT:
         text = text[: SUBJECT_LIMIT - 3].rstrip() + "..."
@@ -135,9 +138,12 @@ def subject(alert: Alert) -> str:
 
 def email_body(alert: Alert, trim: Trim = WHOLE) -> str:
     doc = alert_document(alert, trim)
+    was = f"was {doc['previous_status'] or 'not seen before'}"
+    if doc["stuck_since"]:
+        was = f"in flight since {doc['stuck_since']}"
     lines = [
         f"{_SERVICE_LABEL[doc['service']]} {_TYPE_LABEL[doc['resource_type']]} {doc['name']} "
-        f"is {doc['status']} (was {doc['previous_status'] or 'not seen before'}).",
+        f"is {doc['status']} ({was}).",
         "",
         f"Reason:    {doc['reason'] or '(the service gave none)'}",
         *([f"Note:      {doc['hint']}"] if doc["hint"] else []),

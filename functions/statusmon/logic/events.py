@@ -16,9 +16,10 @@ EventBridge outage delays events without blocking alerts, and the reverse.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from statusmon.domain.model import OutboxMessage, Transition
+from statusmon.domain.model import Alert, OutboxMessage, Transition, iso
 from statusmon.domain.vocabulary import ResourceType
 from statusmon.logic.alerts import WHOLE, Trim, fitting, transition_fields
 
@@ -30,6 +31,13 @@ SCHEMA = "statusmon.event/v1"
 DETAIL_TYPES = {
     ResourceType.DATASET: "Rekognition Custom Labels Dataset State Change",
     ResourceType.DATASET_IMPORT_JOB: "Personalize Dataset Import Job State Change",
+}
+# A stuck warning (logic.stuck) is an event of its own kind: not a state change (the status did not
+# change), and its transition_id is the in-flight transition's, so it must not share that one's
+# detail-type (a consumer dropping repeats by transition_id would drop it).
+STUCK_DETAIL_TYPES = {
+    ResourceType.DATASET: "Rekognition Custom Labels Dataset Stuck",
+    ResourceType.DATASET_IMPORT_JOB: "Personalize Dataset Import Job Stuck",
 }
 # PutEvents takes 256 KB per entry, source, detail-type, resources and detail together.
 DETAIL_BUDGET = 240_000
@@ -47,6 +55,18 @@ def event_detail(transition: Transition, trim: Trim = WHOLE) -> dict[str, Any]:
     return detail
 
 
+def outbox_stuck_event(alert: Alert) -> OutboxMessage:
+    """A stuck warning's event: the in-flight state's detail, since when, and the warning's text."""
+    transition = alert.transition
+
+    def render(trim: Trim) -> str:
+        detail = {**event_detail(transition, trim), "stuck_since": iso(alert.stuck_since), "hint": alert.hint}
+        return json.dumps(detail, sort_keys=True)
+
+    message = _outbox(transition, severity=alert.severity, body=fitting(render, DETAIL_BUDGET))
+    return replace(message, subject=STUCK_DETAIL_TYPES[transition.new.resource_type])
+
+
 def wants_event(transition: Transition) -> bool:
     """Every recorded transition but the silent ones (a service's baseline, a silent return)."""
     return not transition.baseline
@@ -54,8 +74,12 @@ def wants_event(transition: Transition) -> bool:
 
 def outbox_event(transition: Transition, *, severity: str) -> OutboxMessage:
     """The event as it waits in the outbox: ``subject`` is its detail-type, ``body`` its detail."""
-    state = transition.new
     body = fitting(lambda trim: json.dumps(event_detail(transition, trim), sort_keys=True), DETAIL_BUDGET)
+    return _outbox(transition, severity=severity, body=body)
+
+
+def _outbox(transition: Transition, *, severity: str, body: str) -> OutboxMessage:
+    state = transition.new
     return OutboxMessage(
         channel=EVENTS_CHANNEL,
         transition_id=transition.transition_id,

@@ -81,6 +81,7 @@ def run_watch(
         retention_days=settings.history_retention_days,
         policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
+        stuck_after=settings.stuck_after_minutes,
     )
 
 

@@ -14,6 +14,8 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
   against the recorded state (one GetItem) and recorded exactly as a sweep records it: the same
   conditional transaction, the same alert policy, the same outbox, so an overlapping sweep and watch
   record each transition once;
+* an unchanged entry in flight longer than its operation's threshold gets its one stuck warning
+  (:mod:`statusmon.logic.stuck`);
 * what the watch leaves to the sweep: a status outside the vocabulary (its one-time announcement is
   the sweep's), any change while the service's silent baseline is not over (it is part of the
   baseline: the watch reads the bookkeeping only then, when it has a change to record), a
@@ -25,15 +27,17 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from statusmon.adapters.errors import AwsError
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.model import (
     Observation,
+    OutboxMessage,
     ResourceState,
     ServiceMeta,
     Transition,
@@ -44,6 +48,7 @@ from statusmon.domain.model import (
 from statusmon.domain.vocabulary import Phase, Service
 from statusmon.logic.changes import detect_changes, is_change, silence_preexisting
 from statusmon.logic.policy import AlertPolicy
+from statusmon.logic.stuck import Stuck, overdue, stuck_outbox
 from statusmon.logic.sweep import (
     DESCRIBE_WORKERS,
     Recorder,
@@ -61,6 +66,7 @@ NOT_FOUND_GRACE = timedelta(minutes=10)
 class WatchStore(Store, Protocol):
     def unwatch(self, entry: WatchEntry) -> bool: ...
     def mirror(self, state: ResourceState) -> bool: ...
+    def warn_stuck(self, entry: WatchEntry, outbox: Sequence[OutboxMessage], *, at: datetime) -> bool: ...
 
 
 @dataclass
@@ -75,6 +81,8 @@ class WatchReport:
     unwatched: int = 0
     # Entries whose change only a full sweep may record (see the module's doc).
     left_to_sweep: int = 0
+    # Stuck warnings recorded (logic.stuck): one per in-flight episode past its threshold.
+    stuck_warnings: int = 0
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
     unknown_statuses: set[str] = field(default_factory=set)
@@ -96,6 +104,7 @@ class WatchReport:
             "lost_races": self.lost_races,
             "unwatched": self.unwatched,
             "left_to_sweep": self.left_to_sweep,
+            "stuck_warnings": self.stuck_warnings,
             "stopped_early": self.stopped_early,
             "read_problems": len(self.problems),
             "problems": self.problems[:20],
@@ -114,6 +123,7 @@ def watch(
     now: datetime | None = None,
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
+    stuck_after: Mapping[str, int] = MappingProxyType({}),
 ) -> WatchReport:
     """One run of the hot watch. ``source_for`` makes a service's source, only if something of that
     service is watched (an idle run creates no client)."""
@@ -122,12 +132,13 @@ def watch(
     moment = now or utcnow()
     entries = store.watched()
     report.watched = len(entries)
-    run = _Run(store, report, moment)
+    run = _Run(store, report, moment, stuck_after)
     sources: dict[Service, Source] = {}
     for service in sorted({entry.service for entry in entries}):
         source = sources[service] = source_for(service)
         mine = [entry for entry in entries if entry.service is service]
         run.service(source, mine, out_of_time, describe_workers)
+    run.warn_stuck(out_of_time)
     if run.changes:
         recorder = Recorder(store, report, policy, retention_days, announced=set(), watching=run.watching)
         recorder.record_all(run.changes, run.observations, out_of_time)
@@ -140,10 +151,14 @@ def watch(
 class _Run:
     """One watch run's decisions, entry by entry."""
 
-    def __init__(self, store: WatchStore, report: WatchReport, moment: datetime) -> None:
+    def __init__(
+        self, store: WatchStore, report: WatchReport, moment: datetime, stuck_after: Mapping[str, int]
+    ) -> None:
         self.store = store
         self.report = report
         self.moment = moment
+        self.stuck_after = stuck_after
+        self.stuck: list[Stuck] = []
         self.changes: list[Transition] = []
         self.observations: dict[str, Observation] = {}
         self.watching: dict[str, WatchEntry] = {}
@@ -172,7 +187,12 @@ class _Run:
     def _diff(self, source: Source, entry: WatchEntry, observation: Observation) -> None:
         mirrored = entry.known()
         if mirrored is not None and not is_change(observation, mirrored):
-            return  # still in flight, as recorded: the quiet case, one Describe and nothing else
+            # Still in flight, as recorded: the quiet case, one Describe and nothing else (unless it
+            # has been in flight too long, and was not warned about yet).
+            stuck = overdue(entry, self.moment, self.stuck_after)
+            if stuck is not None:
+                self.stuck.append(stuck)
+            return
         known = self.store.get(entry.resource_arn)
         if known is not None:
             observation = replace(observation, parent_arn=observation.parent_arn or known.parent_arn)
@@ -204,6 +224,17 @@ class _Run:
         self.changes += changes
         self.observations[arn] = observation
         self.watching[arn] = entry
+
+    def warn_stuck(self, out_of_time: Callable[[], bool]) -> None:
+        for stuck in self.stuck:
+            if out_of_time():
+                self.report.stopped_early = True
+                return
+            try:
+                outbox = stuck_outbox(stuck, self.moment)
+                self.report.stuck_warnings += self.store.warn_stuck(stuck.entry, outbox, at=self.moment)
+            except AwsError as exc:
+                self.report.problems.append(str(exc))
 
     def _unwatch(self, entry: WatchEntry) -> None:
         try:
