@@ -153,9 +153,11 @@ class StatusmonConfig(BaseModel):
 
     @field_validator("stuck_after_minutes", mode="before")
     @classmethod
-    def _stuck_after(cls, value: object) -> object:
+    def _stuck_after(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, dict):
             raise ValueError('expected an object such as {"CreateDatasetImportJob": 720}')
+        if value and info.data.get("hot_watch") is False:
+            raise ValueError("stuck warnings come from the hot watch, which is off: set hot_watch to true")
         _via_settings("stuck_after_minutes", value)
         return value
 
