@@ -212,7 +212,7 @@ class StatusmonConfig(BaseModel):
             "alert_recoveries": self.alert_recoveries,
             "project_names": self.project_names,
             "personalize_filter_arns": self.personalize_filter_arns,
-            "stuck_after_minutes": tuple(f"{name}={minutes}" for name, minutes in self.stuck_after_minutes.items()),
+            "stuck_after_minutes": tuple(f"{name}={n}" for name, n in self.stuck_after_minutes.items()),
         }
         environment: dict[str, str] = {}
         for field, value in values.items():

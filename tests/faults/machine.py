@@ -140,6 +140,9 @@ class Tally:
     watch_transitions: int = 0
     discoveries: int = 0
     stuck_warnings: int = 0
+    watch_left_to_sweep: int = 0
+    watch_problems: int = 0
+    watch_described: int = 0
     deliveries: int = 0
     events: int = 0
     settles: int = 0
@@ -490,6 +493,9 @@ class StatusmonMachine(RuleBasedStateMachine):
             )
             TALLY.stuck_warnings += report.stuck_warnings
             TALLY.watch_transitions += len(report.recorded)
+            TALLY.watch_left_to_sweep += report.left_to_sweep
+            TALLY.watch_problems += len(report.problems)
+            TALLY.watch_described += report.described
             services.trace.append(f"watch budget={budget} kill_at={kill_at}: {report.summary()}")
         except Killed:
             TALLY.killed_watch_runs += 1
@@ -506,6 +512,7 @@ class StatusmonMachine(RuleBasedStateMachine):
         dynamo=DYNAMO_FAULT_DRAWS,
         sns=SNS_FAULT_DRAWS,
         activity=st.integers(0, 2),
+        finishing=st.integers(0, 2),
     )
     def run_watch(
         self,
@@ -516,10 +523,21 @@ class StatusmonMachine(RuleBasedStateMachine):
         dynamo: DynamoRates,
         sns: SnsRates,
         activity: int,
+        finishing: int,
     ) -> None:
-        """Some changes, then the one-minute watch (a deadline, maybe killed, maybe while a full sweep
-        records the same resources), then the notifier on what it recorded."""
+        """Some changes, some of what is in flight finishing or failing (what the watch is for), then the
+        one-minute watch (a deadline, maybe killed, maybe while a full sweep records the same resources),
+        then the notifier on what it recorded."""
         self._activity(activity)
+        with self._no_dynamo_faults():
+            watched = sorted(
+                e.resource_arn for e in self.store.watched() if e.resource_arn in self.services.resources
+            )
+        for arn in self.rng.sample(watched, min(finishing, len(watched))):
+            service = self.services.resources[arn].service
+            kind = self.rng.choice(["complete", "failed", "failed", "in_flight"])
+            reason = f"reason {self.rng.randrange(3)}" if kind == "failed" else None
+            self.services.change(arn, self.rng.choice(STATUSES[service][kind]), reason, self._tick())
         hook = None
         if overlap is not None:
             TALLY.overlapping_sweeps += 1

@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"soak: {TALLY.watch_runs} hot watch runs ({TALLY.killed_watch_runs} killed; "
-        f"{TALLY.watch_transitions} transitions recorded, {TALLY.stuck_warnings} stuck warnings), "
+        f"{TALLY.watch_described} described, {TALLY.watch_transitions} transitions recorded, "
+        f"{TALLY.watch_left_to_sweep} left to the sweep, {TALLY.watch_problems} read problems, "
+        f"{TALLY.stuck_warnings} stuck warnings), "
         f"{TALLY.discoveries} CloudTrail discoveries"
     )
     print(
