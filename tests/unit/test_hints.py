@@ -9,6 +9,7 @@ import pytest
 
 from statusmon.domain import hints
 from statusmon.domain.vocabulary import Service
+from statusmon.logic.sweep import SweepReport
 from statusmon_emulator import manifest
 from statusmon_emulator import personalize as emulated_personalize
 from tests.unit.factories import dataset, job, transition
@@ -335,3 +336,14 @@ def test_a_long_unmatched_reason_is_cut() -> None:
     counted = hints.unmatched_reasons([transition(job("CREATE FAILED", reason="x" * 5000))])
     (reason,) = counted
     assert len(reason) == len("personalize: ") + hints.REASON_CHARS
+
+
+def test_a_sweeps_summary_counts_the_failures_without_a_hint() -> None:
+    # Given a sweep that recorded a failure with a known reason and one with a new reason
+    report = SweepReport(service=PZ)
+    report.recorded += [
+        transition(job("CREATE FAILED", reason="Input CSV is missing the following columns: [TIMESTAMP]")),
+        transition(job("CREATE FAILED", reason="A reason from a future Personalize.")),
+    ]
+    # Then its summary (the poll function's log line) lists only the new one
+    assert report.summary()["unmatched_reasons"] == {"personalize: A reason from a future Personalize.": 1}
