@@ -45,14 +45,18 @@ def table(catalogue: Iterable[Hint] = CATALOGUE) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _inside(text: str) -> slice:
+    """Where the generated block stands in ``text``: between the end of BEGIN and the start of END."""
+    return slice(text.index(BEGIN) + len(BEGIN), text.index(END))
+
+
 def replace_block(text: str, block: str) -> str:
-    start, stop = text.index(BEGIN), text.index(END)
-    return text[: start + len(BEGIN)] + "\n" + block + text[stop:]
+    where = _inside(text)
+    return f"{text[: where.start]}\n{block}{text[where.stop :]}"
 
 
 def current_block(text: str) -> str:
-    start, stop = text.index(BEGIN), text.index(END)
-    return text[start + len(BEGIN) : stop].strip("\n") + "\n"
+    return text[_inside(text)].strip("\n") + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
