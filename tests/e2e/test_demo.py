@@ -36,6 +36,12 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
     ]
     assert "Input CSV is missing the following columns: [TIMESTAMP]" in result.stdout
     assert "2 of 37 entries have errors" in result.stdout
+    # each with what to do about it, from the hints catalogue
+    assert result.stdout.count("what to do: ") == 4
+    assert "what to do: Add the missing columns to the CSV's header row" in result.stdout
+    assert "read more: https://docs.aws.amazon.com/personalize/latest/dg/data-prep-importing.html" in (
+        result.stdout
+    )
     # And the status table and a dataset's history at the end
     assert re.search(r"^SERVICE\s+NAME\s+STATUS\s+UPDATED\s+REASON$", result.stdout, re.MULTILINE)
     assert re.search(r"^personalize\s+demo-import-ok\s+ACTIVE", result.stdout, re.MULTILINE)
@@ -50,5 +56,6 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
         "UPDATE_IN_PROGRESS",
         "UPDATE_FAILED",
     ]
+    assert "What to do:" in result.stdout.split("statusmon history")[1]
     assert "everything stopped" in result.stdout
     assert "Traceback" not in result.stderr

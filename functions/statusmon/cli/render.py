@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from statusmon.domain import hints
 from statusmon.domain.model import ResourceState, Transition, iso
 
 
@@ -31,7 +32,13 @@ def state_record(state: ResourceState) -> dict[str, Any]:
     }
 
 
+def _hint(transition: Transition) -> hints.Hint | None:
+    state = transition.new
+    return hints.find(state.service, state.status, state.reason, state.details)
+
+
 def history_record(transition: Transition) -> dict[str, Any]:
+    known = _hint(transition)
     return {
         "version": transition.new.version,
         "status": transition.new.status,
@@ -41,6 +48,8 @@ def history_record(transition: Transition) -> dict[str, Any]:
         "updated_at": iso(transition.new.updated_at),
         "baseline": transition.baseline,
         "details": transition.new.details,
+        "hint": known.hint if known else None,
+        "docs_url": known.docs_url if known else None,
     }
 
 
@@ -87,4 +96,14 @@ def history_table(transitions: Sequence[Transition]) -> str:
         ]
         for t in transitions
     ]
-    return table(rows, ["DETECTED", "FROM", "TO", "REASON"])
+    # What to do about each failure the hints catalogue knows goes under the table: a hint is too
+    # long for a column.
+    advice = [
+        f"  {iso(t.detected_at)} {clean(t.new.status)}: {known.hint}\n    {known.docs_url}"
+        for t in transitions
+        if (known := _hint(t)) is not None
+    ]
+    lines = [table(rows, ["DETECTED", "FROM", "TO", "REASON"])]
+    if advice:
+        lines += ["", "What to do:", *advice]
+    return "\n".join(lines)

@@ -101,6 +101,10 @@ class Demo:
         for entry in alert.get("details", {}).get("error_entries", [])[:2]:
             codes = ", ".join(str(e.get("code", e)) for e in entry.get("errors", []) if isinstance(e, dict))
             self.say(f"          e.g. {entry.get('source-ref')}: {codes or json.dumps(entry)[:80]}")
+        if alert.get("hint"):
+            self.say(f"          what to do: {alert['hint']}")
+        if alert.get("docs_url"):
+            self.say(f"          read more: {alert['docs_url']}")
 
     def until(self, description: str, done: Callable[[], bool]) -> None:
         for _ in range(MAX_TICKS):

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from statusmon.domain import hints
 from statusmon.domain.arns import console_url
 from statusmon.domain.model import DISTRIBUTED_WITH, OPERATION, Alert, OutboxMessage, Transition, iso
+from statusmon.domain.vocabulary import Phase, ResourceType
 from statusmon.logic.operations import distributed_with, operation_of
 
 SCHEMA = "statusmon.alert/v1"
@@ -57,8 +59,11 @@ def _cut(text: str | None, limit: int | None) -> str | None:
     return text[:limit] + " [... cut to fit the size limit; the full text is in the status table]"
 
 
-_SERVICE_LABEL = {"rekognition": "Rekognition Custom Labels", "personalize": "Personalize"}
-_TYPE_LABEL = {"dataset": "dataset", "dataset_import_job": "dataset import job"}
+# One label per resource type, used by the subject and the email's first line.
+_LABEL = {
+    ResourceType.DATASET: "Custom Labels dataset",
+    ResourceType.DATASET_IMPORT_JOB: "Personalize dataset import job",
+}
 
 
 def _details(details: dict[str, Any], trim: Trim) -> dict[str, Any]:
@@ -74,9 +79,24 @@ def _details(details: dict[str, Any], trim: Trim) -> dict[str, Any]:
     return kept
 
 
-def transition_fields(transition: Transition, trim: Trim = WHOLE) -> dict[str, Any]:
-    """What alerts and state-change events both say about a transition."""
+def catalogue_hint(transition: Transition) -> hints.Hint | None:
+    """The hints catalogue's entry for the transition's failure (or error entries), if it has one."""
     state = transition.new
+    return hints.find(state.service, state.status, state.reason, state.details)
+
+
+def history_command(arn: str) -> str:
+    return f"statusmon history {arn}"
+
+
+def transition_fields(transition: Transition, trim: Trim = WHOLE) -> dict[str, Any]:
+    """What alerts and state-change events both say about a transition.
+
+    ``hint`` and ``docs_url`` come from the hints catalogue (``statusmon.domain.hints``): what to do
+    about the failure, and the documentation page on it; both null when no entry matches.
+    """
+    state = transition.new
+    known = catalogue_hint(transition)
     return {
         "service": state.service.value,
         "resource_type": state.resource_type.value,
@@ -92,15 +112,24 @@ def transition_fields(transition: Transition, trim: Trim = WHOLE) -> dict[str, A
         "transition_id": transition.transition_id,
         "operation": operation_of(transition),
         "distributed_with": distributed_with(transition),
+        "hint": known.hint if known else None,
+        "docs_url": known.docs_url if known else None,
     }
 
 
+def combined_hint(policy_note: str | None, catalogue: str | None) -> str | None:
+    """An alert's ``hint``: the policy's note (a status statusmon does not know) first, then the
+    catalogue's advice, joined by " | "; either alone as it is; None when there is neither."""
+    return " | ".join(text for text in (policy_note, catalogue) if text) or None
+
+
 def alert_document(alert: Alert, trim: Trim = WHOLE) -> dict[str, Any]:
+    fields = transition_fields(alert.transition, trim)
     document: dict[str, Any] = {
         "schema": SCHEMA,
-        **transition_fields(alert.transition, trim),
+        **fields,
         "severity": alert.severity,
-        "hint": alert.hint,
+        "hint": combined_hint(alert.hint, fields["hint"]),
         # Set on a stuck warning only: since when the resource has been in flight.
         "stuck_since": iso(alert.stuck_since),
     }
@@ -125,51 +154,71 @@ def _ascii_line(text: str) -> str:
 
 
 def subject(alert: Alert) -> str:
+    """``[statusmon] SEVERITY: <resource type> <name> is <status>``, the same shape for every
+    resource type; a long name is cut, never the status."""
     state = alert.transition.new
-    what = f"is stuck in {state.status}" if alert.stuck_since else f"is {state.status}"
-    text = _ascii_line(
-        f"[statusmon] {alert.severity.upper()}: {_SERVICE_LABEL[state.service.value]} "
-        f"{_TYPE_LABEL[state.resource_type.value]} {state.name} {what}"
-    )
-    if len(text) > SUBJECT_LIMIT:
-        text = text[: SUBJECT_LIMIT - 3].rstrip() + "..."
-    return text
+    head = _ascii_line(f"[statusmon] {alert.severity.upper()}: {_LABEL[state.resource_type]}")
+    tail = _ascii_line(f"is stuck in {state.status}" if alert.stuck_since else f"is {state.status}")
+    name = _ascii_line(state.name)
+    room = SUBJECT_LIMIT - len(head) - len(tail) - 2
+    if len(name) > room:
+        name = name[: max(room - 3, 0)].rstrip() + "..."
+    return f"{head} {name} {tail}"[:SUBJECT_LIMIT]
+
+
+def _headline(alert: Alert, doc: dict[str, Any]) -> str:
+    """What happened, in words, before the status strings."""
+    state = alert.transition.new
+    what = f"{_LABEL[state.resource_type]} {doc['name']}"
+    if alert.stuck_since:
+        return f"{what} is stuck: {doc['status']} since {doc['stuck_since']}, and not finished."
+    if state.phase is Phase.FAILED:
+        happened = "failed"
+    elif state.phase is Phase.UNKNOWN:
+        happened = "is in a status statusmon does not know"
+    elif alert.severity == "warning":
+        happened = "completed with new entries in error"
+    else:
+        happened = "completed again after a failure"
+    return f"{what} {happened}: {doc['status']} (was {doc['previous_status'] or 'not seen before'})."
 
 
 def email_body(alert: Alert, trim: Trim = WHOLE) -> str:
+    """What failed, why and what to do first (the reason, the catalogue's hint and its page, the
+    console and the history command), then the details."""
     doc = alert_document(alert, trim)
-    was = f"was {doc['previous_status'] or 'not seen before'}"
-    if doc["stuck_since"]:
-        was = f"in flight since {doc['stuck_since']}"
+    known = catalogue_hint(alert.transition)
     lines = [
-        f"{_SERVICE_LABEL[doc['service']]} {_TYPE_LABEL[doc['resource_type']]} {doc['name']} "
-        f"is {doc['status']} ({was}).",
+        _headline(alert, doc),
         "",
-        f"Reason:    {doc['reason'] or '(the service gave none)'}",
-        *([f"Note:      {doc['hint']}"] if doc["hint"] else []),
-        f"Severity:  {doc['severity']}",
-        f"Detected:  {doc['detected_at']}",
-        f"Resource:  {doc['resource_arn']}",
+        f"Why:         {doc['reason'] or '(the service gave none)'}",
+        *([f"Note:        {alert.hint}"] if alert.hint else []),
+        *([f"What to do:  {known.hint}", f"Read more:   {known.docs_url}"] if known else []),
+        *([f"Console:     {doc['console_url']}"] if doc["console_url"] else []),
+        f"History:     {history_command(doc['resource_arn'])}",
+        "",
+        "Details",
+        f"Severity:    {doc['severity']}",
+        f"Detected:    {doc['detected_at']}",
+        f"Resource:    {doc['resource_arn']}",
     ]
     if doc["parent_arn"]:
-        lines.append(f"Parent:    {doc['parent_arn']}")
+        lines.append(f"Parent:      {doc['parent_arn']}")
     if doc["operation"]:
-        lines.append(f"Operation: {doc['operation']}")
+        lines.append(f"Operation:   {doc['operation']}")
     if doc["distributed_with"]:
-        lines.append(f"Paired:    {doc['distributed_with']} (the other dataset of the distribution)")
+        lines.append(f"Paired:      {doc['distributed_with']} (the other dataset of the distribution)")
     details = doc["details"]
     stats = details.get("stats")
     if stats:
-        lines.append("Stats:     " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
-    for key, label in (("import_mode", "Import:    "), ("data_location", "Data:      ")):
+        lines.append("Stats:       " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+    for key, label in (("import_mode", "Import:      "), ("data_location", "Data:        ")):
         if details.get(key):
             lines.append(f"{label}{details[key]}")
     samples = details.get("error_entries") or []
     if samples:
         lines += ["", "Entries with errors (sample):"]
         lines += [f"  - {json.dumps(sample, sort_keys=True)[:500]}" for sample in samples]
-    if doc["console_url"]:
-        lines += ["", f"Console:   {doc['console_url']}"]
     if trim.trimmed:
         lines += ["", "(Parts of this alert were cut to fit SNS; `statusmon history` shows them all.)"]
     lines += ["", "-- statusmon"]

@@ -2,8 +2,9 @@
 
 Modelled on SageMaker's "State Change" events: ``source`` ``statusmon``, one ``detail-type`` per
 resource type, the resource's ARN in ``resources``, and a ``detail`` with the fields of the
-``statusmon.alert/v1`` document that apply to any transition (not ``severity`` or ``hint``, which
-belong to alerts) plus ``phase``, the status's meaning in statusmon's vocabulary (``in_flight``,
+``statusmon.alert/v1`` document that apply to any transition (not ``severity``, which belongs to
+alerts; ``hint`` and ``docs_url`` are the hints catalogue's alone, without an alert's note on an
+unknown status) plus ``phase``, the status's meaning in statusmon's vocabulary (``in_flight``,
 ``complete``, ``failed``, ``deleted``, ``unknown``), so that one rule matches failures of both
 services. Every transition but a baseline's is an event, completions included: they are what a
 pipeline waits for. ``transition_id`` is stable across redeliveries (EventBridge delivers at least

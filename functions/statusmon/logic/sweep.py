@@ -45,6 +45,7 @@ from statusmon.adapters.aws import CallCounter
 from statusmon.adapters.errors import AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
 from statusmon.domain import digest
+from statusmon.domain.hints import unmatched_reasons
 from statusmon.domain.model import (
     BucketMark,
     Observation,
@@ -158,6 +159,8 @@ class SweepReport:
             "read_problems": len(self.problems),
             "problems": self.problems[:20],
             "unknown_statuses": sorted(self.unknown_statuses),
+            # Failures the hints catalogue has no entry for, to grow it (statusmon.domain.hints).
+            "unmatched_reasons": unmatched_reasons(self.recorded),
             "aws_calls": self.aws_calls,
             "throttles": self.throttles,
             "duration_ms": self.duration_ms,
