@@ -33,11 +33,16 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
         ("WARNING", "rekognition", "dataset demo-shoes/train"),
         ("ERROR", "rekognition", "dataset demo-shoes/train"),
         ("ERROR", "personalize", "dataset import job demo-import-missing-column"),
+        ("WARNING", "personalize", "dataset import job demo-import-hangs"),
     ]
     assert "Input CSV is missing the following columns: [TIMESTAMP]" in result.stdout
     assert "2 of 37 entries have errors" in result.stdout
     # each with what to do about it, from the hints catalogue
-    assert result.stdout.count("what to do: ") == 4
+    # And the job that hangs warned once, by the hot watch, past its threshold (at 7 h, not at 8 h again)
+    assert re.search(r"stuck in CREATE IN_PROGRESS since 20\S+Z", result.stdout)
+    assert "what to do: in CREATE IN_PROGRESS for 7 h (statusmon warns after 6 h)" in result.stdout
+    assert "hot watch, 8 h later: 1 in flight, 1 described, 0 stuck warning(s)" in result.stdout
+    assert result.stdout.count("what to do: ") == 5
     assert "what to do: Add the missing columns to the CSV's header row" in result.stdout
     assert "read more: https://docs.aws.amazon.com/personalize/latest/dg/data-prep-importing.html" in (
         result.stdout

@@ -14,14 +14,17 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TextIO
 
 from statusmon.adapters import events, sns
 from statusmon.adapters.store import StatusStore
 from statusmon.cli import render
+from statusmon.domain.model import utcnow
 from statusmon.local import pipeline
 from statusmon.local.services import LocalServices, local_services, patched_environment
-from statusmon.logic.run import sweep_and_deliver
+from statusmon.logic.run import make_source, run_redrive, sweep_and_deliver
+from statusmon.logic.watch import watch
 from statusmon.settings import Settings, load_settings
 
 TICK_SECONDS = 0.25  # real time between scheduled sweeps
@@ -40,6 +43,7 @@ EXPECTED_ALERTS = [
     ("rekognition", "UPDATE_COMPLETE", "warning"),
     ("rekognition", "UPDATE_FAILED", "error"),
     ("personalize", "CREATE FAILED", "error"),
+    ("personalize", "CREATE IN_PROGRESS", "warning"),
 ]
 
 
@@ -89,7 +93,10 @@ class Demo:
     def print_alert(self, alert: dict[str, Any]) -> None:
         kind = alert["resource_type"].replace("_", " ")
         self.say(f"    ALERT [{alert['severity'].upper()}] {alert['service']} {kind} {alert['name']}")
-        self.say(f"          {alert['previous_status'] or '(new)'} -> {alert['status']}")
+        if alert.get("stuck_since"):
+            self.say(f"          stuck in {alert['status']} since {alert['stuck_since']}")
+        else:
+            self.say(f"          {alert['previous_status'] or '(new)'} -> {alert['status']}")
         if alert.get("reason"):
             self.say(f"          reason: {alert['reason']}")
         stats = alert.get("details", {}).get("stats")
@@ -105,6 +112,23 @@ class Demo:
             self.say(f"          what to do: {alert['hint']}")
         if alert.get("docs_url"):
             self.say(f"          read more: {alert['docs_url']}")
+
+    def watch(self, *, hours_later: float) -> None:
+        """One run of the hot watch as if ``hours_later`` hours had passed on statusmon's clock (the
+        demo's story takes seconds; the stuck thresholds are hours), then the deliveries."""
+        report = watch(
+            lambda service: make_source(service, self.settings),
+            self.store,
+            retention_days=self.settings.history_retention_days,
+            now=utcnow() + timedelta(hours=hours_later),
+            stuck_after=self.settings.stuck_after_minutes,
+        )
+        self.say(
+            f"    hot watch, {hours_later:g} h later: {report.watched} in flight, "
+            f"{report.described} described, {report.stuck_warnings} stuck warning(s)"
+        )
+        run_redrive(self.settings, outbox=self.store)
+        self.receive()
 
     def until(self, description: str, done: Callable[[], bool]) -> None:
         for _ in range(MAX_TICKS):
@@ -181,6 +205,27 @@ def _story(demo: Demo) -> None:
     )
     demo.say("    (demo-import-ok is ACTIVE: no alert)")
     demo.tick()  # one more scheduled sweep: nothing new, nothing more alerted
+
+    demo.step("Personalize: an import job that hangs in CREATE IN_PROGRESS, and the one-minute hot watch")
+    demo.services.emulator.seed(
+        personalize={
+            "dataset_groups": [
+                {
+                    "name": "demo-slow",
+                    "datasets": [
+                        {
+                            "type": "Interactions",
+                            "import_jobs": [{"name": "demo-import-hangs", "status": "CREATE IN_PROGRESS"}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    demo.tick()  # the sweep sees it in flight: it goes on the hot watch
+    demo.watch(hours_later=1)  # described, nothing to say yet
+    demo.watch(hours_later=7)  # past the 6 h threshold of import jobs: one stuck warning
+    demo.watch(hours_later=8)  # and only one
 
     demo.step("statusmon status")
     demo.say(render.states_table(demo.store.states()))
