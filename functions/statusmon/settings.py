@@ -206,6 +206,12 @@ class Settings:
     topic_arn: str = field(
         default="", metadata=_spec("SNS topic that receives alerts (required to notify).", _topic_arn)
     )
+    chat_topic_arn: str = field(
+        default="",
+        metadata=_spec(
+            "SNS topic mapped to a Slack or Teams channel in Amazon Q Developer (empty: no chat).", _topic_arn
+        ),
+    )
     event_bus_name: str = field(
         default="default",
         metadata=_spec(

@@ -87,6 +87,7 @@ def test_every_setting_and_default() -> None:
     assert {name: getattr(settings, name) for name in Settings.model_fields} == {
         "table_name": "",
         "topic_arn": "",
+        "chat_topic_arn": "",
         "event_bus_name": "default",
         "history_retention_days": 90,
         "alert_warnings": True,

@@ -166,7 +166,7 @@ def subject(alert: Alert) -> str:
     return f"{head} {name} {tail}"[:SUBJECT_LIMIT]
 
 
-def _headline(alert: Alert, doc: dict[str, Any]) -> str:
+def headline(alert: Alert, doc: dict[str, Any]) -> str:
     """What happened, in words, before the status strings."""
     state = alert.transition.new
     what = f"{_LABEL[state.resource_type]} {doc['name']}"
@@ -189,7 +189,7 @@ def email_body(alert: Alert, trim: Trim = WHOLE) -> str:
     doc = alert_document(alert, trim)
     known = catalogue_hint(alert.transition)
     lines = [
-        _headline(alert, doc),
+        headline(alert, doc),
         "",
         f"Why:         {doc['reason'] or '(the service gave none)'}",
         *([f"Note:        {alert.hint}"] if alert.hint else []),

@@ -24,6 +24,8 @@ INFO = "info"
 class AlertPolicy:
     warnings: bool = True
     recoveries: bool = False
+    # Also render each alert for the chat topic (statusmon.logic.chat): a third outbox channel.
+    chat: bool = False
 
 
 def decide(transition: Transition, policy: AlertPolicy, *, novel_status: bool = False) -> Alert | None:

@@ -15,7 +15,9 @@ from statusmon.adapters.store import StatusStore
 from statusmon.domain.model import OutboxMessage, never
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
+from statusmon.logic.chat import CHAT_CHANNEL
 from statusmon.logic.deliver import (
+    SKIPPED,
     Delivery,
     DeliveryReport,
     Outbox,
@@ -47,7 +49,11 @@ def deadline(seconds: float) -> Callable[[], bool]:
 
 
 def policy_of(settings: Settings) -> AlertPolicy:
-    return AlertPolicy(warnings=settings.alert_warnings, recoveries=settings.alert_recoveries)
+    return AlertPolicy(
+        warnings=settings.alert_warnings,
+        recoveries=settings.alert_recoveries,
+        chat=bool(settings.chat_topic_arn),
+    )
 
 
 def run_sweep(
@@ -89,10 +95,14 @@ def publishers(settings: Settings) -> dict[str, Publisher]:
     """Where each outbox channel goes: alerts to the SNS topic, state-change events to the bus."""
     topic_arn = settings.require_topic()
     bus = settings.event_bus_name
-    return {
+    chat_topic_arn = settings.chat_topic_arn
+    channels: dict[str, Publisher] = {
         SNS_CHANNEL: lambda message: sns.publish(message, topic_arn),
         EVENTS_CHANNEL: lambda message: events.put_event(message, bus),
     }
+    if chat_topic_arn:
+        channels[CHAT_CHANNEL] = lambda message: sns.publish(message, chat_topic_arn)
+    return channels
 
 
 def run_redrive(
@@ -111,11 +121,17 @@ def run_redrive(
 
 
 def deliver_one(message: OutboxMessage, settings: Settings, *, outbox: Outbox | None = None) -> Delivery:
-    """One outbox message as the stream brought it (the notify Lambda)."""
+    """One outbox message as the stream brought it (the notify Lambda). A message for a channel that
+    is not configured now (a chat topic since removed) is skipped: it stays pending, unsent."""
+    publish = publishers(settings).get(message.channel)
+    if publish is None:
+        return Delivery(
+            message, SKIPPED, error=f"no {message.channel!r} channel is configured; it stays pending"
+        )
     return deliver(
         message,
         outbox or StatusStore(settings.require_table()),
-        publishers(settings)[message.channel],
+        publish,
         owner=new_owner(),
         now=time.time(),
     )

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from statusmon.domain.model import Alert, OutboxMessage, Transition, WatchEntry
 from statusmon.domain.vocabulary import Phase, ResourceType, phase
 from statusmon.logic.alerts import outbox_message
+from statusmon.logic.chat import outbox_chat
 from statusmon.logic.events import outbox_stuck_event
 from statusmon.logic.operations import (
     CREATE_DATASET,
@@ -96,7 +97,7 @@ def stuck_alert(stuck: Stuck, now: datetime) -> Alert:
     return Alert(transition=transition, severity=WARNING, hint=hint, stuck_since=stuck.since)
 
 
-def stuck_outbox(stuck: Stuck, now: datetime) -> list[OutboxMessage]:
-    """The warning alert and the "Stuck" event, as they wait in the outbox."""
+def stuck_outbox(stuck: Stuck, now: datetime, *, chat: bool = False) -> list[OutboxMessage]:
+    """The warning alert, the "Stuck" event (and the chat notification), as they wait in the outbox."""
     alert = stuck_alert(stuck, now)
-    return [outbox_message(alert), outbox_stuck_event(alert)]
+    return [outbox_message(alert), outbox_stuck_event(alert), *([outbox_chat(alert)] if chat else [])]

@@ -61,7 +61,8 @@ from statusmon.domain.model import (
 from statusmon.domain.vocabulary import Phase, Service, phase
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
-from statusmon.logic.events import NO_ALERT, outbox_event, wants_event
+from statusmon.logic.chat import outbox_chat
+from statusmon.logic.events import EVENTS_CHANNEL, NO_ALERT, outbox_event, wants_event
 from statusmon.logic.operations import with_operation
 from statusmon.logic.policy import AlertPolicy, decide
 
@@ -469,6 +470,8 @@ class Recorder:
         novel = unknown and status not in self.announced
         alert = decide(transition, self.policy, novel_status=novel)
         outbox = [outbox_message(alert)] if alert else []
+        if alert and self.policy.chat:
+            outbox.append(outbox_chat(alert))
         if wants_event(transition):
             outbox.append(outbox_event(transition, severity=alert.severity if alert else NO_ALERT))
         if not self.store.record(
@@ -477,7 +480,7 @@ class Recorder:
             return False
         self.report.recorded.append(transition)
         self.report.alerts_queued += bool(alert)
-        self.report.events_queued += len(outbox) - bool(alert)
+        self.report.events_queued += sum(message.channel == EVENTS_CHANNEL for message in outbox)
         if unknown:
             self.report.unknown_statuses.add(status)
             if not transition.baseline:

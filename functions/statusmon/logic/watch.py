@@ -132,7 +132,7 @@ def watch(
     moment = now or utcnow()
     entries = store.watched()
     report.watched = len(entries)
-    run = _Run(store, report, moment, stuck_after)
+    run = _Run(store, report, moment, stuck_after, chat=policy.chat)
     sources: dict[Service, Source] = {}
     for service in sorted({entry.service for entry in entries}):
         source = sources[service] = source_for(service)
@@ -152,8 +152,15 @@ class _Run:
     """One watch run's decisions, entry by entry."""
 
     def __init__(
-        self, store: WatchStore, report: WatchReport, moment: datetime, stuck_after: Mapping[str, int]
+        self,
+        store: WatchStore,
+        report: WatchReport,
+        moment: datetime,
+        stuck_after: Mapping[str, int],
+        *,
+        chat: bool,
     ) -> None:
+        self.chat = chat
         self.store = store
         self.report = report
         self.moment = moment
@@ -231,7 +238,7 @@ class _Run:
                 self.report.stopped_early = True
                 return
             try:
-                outbox = stuck_outbox(stuck, self.moment)
+                outbox = stuck_outbox(stuck, self.moment, chat=self.chat)
                 self.report.stuck_warnings += self.store.warn_stuck(stuck.entry, outbox, at=self.moment)
             except AwsError as exc:
                 self.report.problems.append(str(exc))
