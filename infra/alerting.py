@@ -72,6 +72,7 @@ class Alerting(Construct):
         ops_topic_arn: str | None,
         stream_failures_to_queue: bool,
         event_bus: str,
+        chat_topic: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         # The state-change events' bus: a name of this account and region, or an ARN as given.
@@ -79,12 +80,9 @@ class Alerting(Construct):
             event_bus if event_bus.startswith("arn:") else AccountArn("events", f"event-bus/{event_bus}").arn
         )
         self.key = self._customer_managed_key(removal_policy) if customer_managed_key else None
+        topic_key = self.key or kms.Alias.from_alias_name(self, "AwsManagedKey", AWS_MANAGED_SNS_KEY)
         self.topic = sns.Topic(
-            self,
-            "Topic",
-            display_name="statusmon alerts",
-            master_key=self.key or kms.Alias.from_alias_name(self, "AwsManagedKey", AWS_MANAGED_SNS_KEY),
-            enforce_ssl=True,
+            self, "Topic", display_name="statusmon alerts", master_key=topic_key, enforce_ssl=True
         )
         if self.key is not None:
             # enforce_ssl gives the topic a policy (its TLS Deny), and that policy replaces the SNS
@@ -101,6 +99,25 @@ class Alerting(Construct):
         for email in alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         self.alerts = PublishTarget(self.topic, self.key)
+        # The chat topic: alerts as Amazon Q Developer custom notifications (statusmon.logic.chat), for
+        # a Slack or Teams channel configuration to subscribe. Only the deliverers publish to it.
+        self.chat_topic = (
+            sns.Topic(
+                self,
+                "ChatTopic",
+                display_name="statusmon chat notifications",
+                master_key=self.key
+                or kms.Alias.from_alias_name(self, "ChatAwsManagedKey", AWS_MANAGED_SNS_KEY),
+                enforce_ssl=True,
+            )
+            if chat_topic
+            else None
+        )
+        self.chat = PublishTarget(self.chat_topic, self.key) if self.chat_topic is not None else None
+        if self.chat_topic is not None:
+            environment = {**environment, setting_variable("chat_topic_arn"): self.chat_topic.topic_arn}
+        # What every function of the stack is given (with the chat topic, when there is one).
+        self.environment: Mapping[str, str] = environment
         # Where statusmon's own failures go: its alarms, or Lambda's records of failed runs.
         self.ops = (
             PublishTarget(sns.Topic.from_topic_arn(self, "OpsTopic", ops_topic_arn))
@@ -108,7 +125,7 @@ class Alerting(Construct):
             else self.alerts
         )
 
-        delivery_environment = {**environment, setting_variable("topic_arn"): self.topic.topic_arn}
+        delivery_environment = {**self.environment, setting_variable("topic_arn"): self.topic.topic_arn}
         self.fn = StatusmonFunction(
             self,
             "Notify",
@@ -197,4 +214,6 @@ class Alerting(Construct):
         events on the configured bus."""
         fn.allow(OUTBOX_ACTIONS, [table.table_arn], conditions=OUTBOX_ONLY)
         self.alerts.allow_publish(fn)
+        if self.chat is not None:
+            self.chat.allow_publish(fn)
         fn.allow(EVENT_ACTIONS, [self.event_bus_arn])

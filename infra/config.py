@@ -78,6 +78,8 @@ class StatusmonConfig(BaseModel):
     throwaway: bool = False
     # Event-driven tracking: the one-minute watch of what is in flight, and CloudTrail discovery of new
     # work (which only the watch acts on). Their cost is in the README's configuration table.
+    # A second SNS topic carrying alerts as Amazon Q Developer custom notifications (Slack, Teams).
+    chat_topic: bool = False
     hot_watch: bool = True
     # Minutes in flight before the hot watch's one stuck warning, by operation (overrides of the
     # defaults in statusmon.settings.STUCK_AFTER_MINUTES; 0 turns one off).

@@ -23,6 +23,7 @@ from infra.storage import StatusStorage
 # Output ids: `statusmon status --stack NAME` reads TableName and TopicArn from DescribeStacks.
 OUTPUT_TABLE_NAME = "TableName"
 OUTPUT_TOPIC_ARN = "TopicArn"
+OUTPUT_CHAT_TOPIC_ARN = "ChatTopicArn"
 OUTPUT_DLQ_URL = "DlqUrl"
 OUTPUT_DASHBOARD_URL = "DashboardUrl"
 
@@ -73,7 +74,10 @@ class StatusmonStack(cdk.Stack):
             ops_topic_arn=config.ops_topic_arn,
             stream_failures_to_queue=config.alarms,
             event_bus=config.event_bus,
+            chat_topic=config.chat_topic,
         )
+        # The sweeps and the watch render chat notifications only when there is a chat topic.
+        environment = dict(alerting.environment)
 
         pollers = {
             service.value: PollFunction(
@@ -146,6 +150,13 @@ class StatusmonStack(cdk.Stack):
 
         cdk.CfnOutput(self, OUTPUT_TABLE_NAME, value=table.table_name, description="The status table")
         cdk.CfnOutput(self, OUTPUT_TOPIC_ARN, value=alerting.topic.topic_arn, description="The alert topic")
+        if alerting.chat_topic is not None:
+            cdk.CfnOutput(
+                self,
+                OUTPUT_CHAT_TOPIC_ARN,
+                value=alerting.chat_topic.topic_arn,
+                description="The chat topic: map it to a Slack or Teams channel in Amazon Q Developer",
+            )
         if alerting.dlq is not None:
             cdk.CfnOutput(
                 self, OUTPUT_DLQ_URL, value=alerting.dlq.queue_url, description="Undeliverable alerts"

@@ -366,3 +366,42 @@ def test_events_go_to_the_configured_bus_only(tmp_path: Path, bus: str, granted_
         puts = {key for key, actions in grants(synth, function).items() if "events:PutEvents" in actions}
         assert puts == {(granted_on, NO_CONDITION)}, handler
         assert function["Properties"]["Environment"]["Variables"]["STATUSMON_EVENT_BUS_NAME"] == bus
+
+
+def test_the_chat_topic_is_published_to_by_the_deliverers_only_and_named_to_every_function(
+    tmp_path: Path,
+) -> None:
+    # Given a stack with the chat topic on
+    synth = synthesize(tmp_path, chat_topic=True)
+    (chat_id,) = [
+        logical_id
+        for logical_id, topic in synth.resources("AWS::SNS::Topic").items()
+        if topic["Properties"]["DisplayName"] == "statusmon chat notifications"
+    ]
+    assert synth.json["Outputs"]["ChatTopicArn"]["Value"] == {"Ref": chat_id}
+    publishers = set()
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            if {"Ref": chat_id} in resources:
+                assert statement["Action"] == "sns:Publish"
+                publishers |= {role["Ref"] for role in policy["Properties"]["Roles"]}
+    by_handler = functions_by_handler(synth)
+    # Then only the notifier and the redrive may publish to it
+    assert publishers == {
+        by_handler[handler]["Properties"]["Role"]["Fn::GetAtt"][0]
+        for handler in (NOTIFY_HANDLER, REDRIVE_HANDLER)
+    }
+    # And every function knows it (the sweeps and the watch render chat notifications only then)
+    for handler, function in by_handler.items():
+        assert function["Properties"]["Environment"]["Variables"]["STATUSMON_CHAT_TOPIC_ARN"] == {
+            "Ref": chat_id
+        }, handler
+
+
+def test_without_the_chat_topic_no_function_is_told_of_one(synth: Synth) -> None:
+    assert "ChatTopicArn" not in synth.json["Outputs"]
+    for handler, function in functions_by_handler(synth).items():
+        assert "STATUSMON_CHAT_TOPIC_ARN" not in function["Properties"]["Environment"]["Variables"], handler
