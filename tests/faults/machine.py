@@ -70,9 +70,11 @@ from statusmon.domain.model import (
 )
 from statusmon.domain.vocabulary import DELETED, Phase, Service, phase
 from statusmon.logic.alerts import SNS_CHANNEL
+from statusmon.logic.chat import CHAT_CHANNEL
 from statusmon.logic.deliver import LEASE_SECONDS, deliver_pending
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.operations import CREATE_DATASET_IMPORT_JOB, UPDATE_DATASET_ENTRIES
+from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import sweep
 from statusmon.logic.watch import NOT_FOUND_GRACE, watch
 from tests.faults.world import (
@@ -89,6 +91,8 @@ from tests.faults.world import (
 )
 
 START = 1_764_000_000.0
+# Every sweep and watch run renders alerts for the chat topic too (a third delivery channel).
+CHAT_ON = AlertPolicy(chat=True)
 KINDS = ["in_flight", "complete", "failed", "failed", "failed", "unknown"]
 # Stuck thresholds in minutes, short enough for the machine's clock to pass them in a run.
 STUCK_AFTER = {
@@ -140,6 +144,7 @@ class Tally:
     watch_transitions: int = 0
     discoveries: int = 0
     stuck_warnings: int = 0
+    chat_notifications: int = 0
     watch_left_to_sweep: int = 0
     watch_problems: int = 0
     watch_described: int = 0
@@ -248,6 +253,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.subscriber = Subscriber(self.rng)
         # EventBridge: the state-change events, with faults of their own.
         self.bus = Subscriber(self.rng)
+        # The chat topic (Amazon Q Developer custom notifications), with faults of its own.
+        self.chat = Subscriber(self.rng)
         self.evented: set[str] = set()  # transition ids whose event was checked
         self.alerted: dict[str, Episode | None] = {}  # transition id -> the episode it is about
         self.required: set[Episode] = set()
@@ -414,6 +421,7 @@ class StatusmonMachine(RuleBasedStateMachine):
                 source,
                 _Proxy(self.store, kill_at=kill_at, before_first_write=hook),
                 retention_days=30,
+                policy=CHAT_ON,
                 now=datetime.fromtimestamp(self._tick(), UTC),
                 out_of_time=out_of_time,
                 # One at a time: the world draws its faults from one random stream, and Hypothesis
@@ -474,7 +482,7 @@ class StatusmonMachine(RuleBasedStateMachine):
 
         with self._faults(faults, dynamo):
             self._sweep(service, budget=budget, kill_at=kill_at, hook=hook)
-        self.deliver(sns, sns, dynamo, overlap=False)
+        self.deliver(sns, sns, dynamo, overlap=False, chat=sns)
 
     def _watch(self, *, budget: int | None, kill_at: int | None = None, hook: Any = None) -> None:
         services = self.services
@@ -486,6 +494,7 @@ class StatusmonMachine(RuleBasedStateMachine):
                 self._source,
                 _Proxy(self.store, kill_at=kill_at, before_first_write=hook),
                 retention_days=30,
+                policy=CHAT_ON,
                 now=datetime.fromtimestamp(self._tick(), UTC),
                 out_of_time=lambda: services.budget is not None and services.sweep_calls >= services.budget,
                 describe_workers=1,
@@ -551,7 +560,7 @@ class StatusmonMachine(RuleBasedStateMachine):
 
         with self._faults(faults, dynamo):
             self._watch(budget=budget, kill_at=kill_at, hook=hook)
-        self.deliver(sns, sns, dynamo, overlap=False)
+        self.deliver(sns, sns, dynamo, overlap=False, chat=sns)
 
     @rule(index=st.integers(0, 50), phantom=st.booleans(), dynamo=DYNAMO_FAULT_DRAWS)
     def discover(self, index: int, phantom: bool, dynamo: DynamoRates) -> None:
@@ -582,12 +591,25 @@ class StatusmonMachine(RuleBasedStateMachine):
         with self._faults(dynamo=dynamo), suppress(AwsError):
             self.store.watch([entry])  # a failed put: Lambda retries the event, or the sweep finds it
 
-    @rule(sns=SNS_FAULT_DRAWS, bus=SNS_FAULT_DRAWS, dynamo=DYNAMO_FAULT_DRAWS, overlap=st.booleans())
-    def deliver(self, sns: SnsRates, bus: SnsRates, dynamo: DynamoRates, overlap: bool) -> None:
-        """A delivery (the notifier or a redrive) with SNS and EventBridge each down, losing answers, or
-        the deliverer killed after publishing; maybe while another deliverer runs (the redrive while the
-        notifier publishes)."""
-        for target, (down, lost, killed) in ((self.subscriber, sns), (self.bus, bus)):
+    @rule(
+        sns=SNS_FAULT_DRAWS,
+        bus=SNS_FAULT_DRAWS,
+        dynamo=DYNAMO_FAULT_DRAWS,
+        overlap=st.booleans(),
+        chat=SNS_FAULT_DRAWS,
+    )
+    def deliver(
+        self,
+        sns: SnsRates,
+        bus: SnsRates,
+        dynamo: DynamoRates,
+        overlap: bool,
+        chat: SnsRates = (0.0, 0.0, 0.0),
+    ) -> None:
+        """A delivery (the notifier or a redrive) with SNS, EventBridge and the chat topic each down,
+        losing answers, or the deliverer killed after publishing; maybe while another deliverer runs
+        (the redrive while the notifier publishes)."""
+        for target, (down, lost, killed) in ((self.subscriber, sns), (self.bus, bus), (self.chat, chat)):
             target.down_rate, target.lost_answer_rate, target.kill_after_publish_rate = down, lost, killed
         if overlap:
             TALLY.overlapping_deliveries += 1
@@ -596,13 +618,13 @@ class StatusmonMachine(RuleBasedStateMachine):
             with self._faults(dynamo=dynamo):
                 self._deliver()
         finally:
-            for target in (self.subscriber, self.bus):
+            for target in (self.subscriber, self.bus, self.chat):
                 target.down_rate = target.lost_answer_rate = target.kill_after_publish_rate = 0.0
                 target.during_next_publish = None
 
     def _deliver(self) -> None:
         TALLY.deliveries += 1
-        targets = {SNS_CHANNEL: self.subscriber, EVENTS_CHANNEL: self.bus}
+        targets = {SNS_CHANNEL: self.subscriber, EVENTS_CHANNEL: self.bus, CHAT_CHANNEL: self.chat}
         publishers = {channel: target.publish for channel, target in targets.items()}
         try:
             deliver_pending(_Confirms(self.store, targets), publishers, clock=lambda: self.clock)
@@ -625,7 +647,7 @@ class StatusmonMachine(RuleBasedStateMachine):
         self._check_watch_settled()
         self._tick(LEASE_SECONDS + 1)
         self._deliver()
-        for channel in (SNS_CHANNEL, EVENTS_CHANNEL):
+        for channel in (SNS_CHANNEL, EVENTS_CHANNEL, CHAT_CHANNEL):
             if self.store.pending(channel):
                 self._violation(
                     "lost", f"still pending after a clean delivery: {self.store.pending(channel)}"
@@ -639,6 +661,9 @@ class StatusmonMachine(RuleBasedStateMachine):
         for transition_id in self._recorded_failures():
             if transition_id not in self.subscriber.received:
                 self._violation("lost", f"the recorded failure {transition_id} was never alerted")
+        for key in self.subscriber.received:
+            if key not in self.chat.received:
+                self._violation("lost", f"the alert {key} never reached the chat topic")
         for transition_id in self._recorded_changes():
             if transition_id not in self.bus.received:
                 self._violation("lost", f"the recorded transition {transition_id} never became an event")
@@ -756,7 +781,17 @@ class StatusmonMachine(RuleBasedStateMachine):
             ):
                 self._violation("unexpected", f"event {transition_id} says {detail}, the table {found[0]}")
 
+    def _check_chat(self) -> None:
+        """Each chat notification is an alert's (the same transition, stuck or not), sent once beyond
+        unseen publishes; at settle points (``complete``), every alert has its notification."""
+        for key, times in self.chat.received.items():
+            if times - 1 > self.chat.unacknowledged[key]:
+                self._violation("duplicate", f"chat notification {key} sent {times} times")
+            if key not in self.subscriber.received:
+                self._violation("unexpected", f"chat notification {key} is no alert's")
+
     def _check_alerts(self) -> None:
+        self._check_chat()
         self._check_stuck(self.subscriber, "alert")
         transitions = {t: n for t, n in self.subscriber.received.items() if not t.endswith(STUCK)}
         for transition_id in transitions:
@@ -860,10 +895,11 @@ class StatusmonMachine(RuleBasedStateMachine):
         TALLY.failure_transitions += len(self.recorded_failures)
         TALLY.alerts += sum(self.subscriber.received.values())
         TALLY.events += sum(self.bus.received.values())
-        TALLY.publish_refused += self.subscriber.refused + self.bus.refused
+        TALLY.chat_notifications += sum(self.chat.received.values())
+        TALLY.publish_refused += self.subscriber.refused + self.bus.refused + self.chat.refused
         TALLY.repeats_after_unseen_publish += sum(  # the at-least-once window, counted apart
             min(times - 1, target.unacknowledged[tid])
-            for target in (self.subscriber, self.bus)
+            for target in (self.subscriber, self.bus, self.chat)
             for tid, times in target.received.items()
         )
         TALLY.unknown_status_warnings += sum(1 for e in self.alerted.values() if e is None)

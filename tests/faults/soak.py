@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"soak: {TALLY.failure_transitions} failure transitions recorded, {TALLY.failures_required} failures "
         f"the services held at settle points, {TALLY.alerts} alerts published, {TALLY.events} events put, "
+        f"{TALLY.chat_notifications} chat notifications, "
         f"{TALLY.unknown_status_warnings} unknown-status warnings"
     )
     print(

@@ -431,7 +431,8 @@ class Subscriber:
         body = json.loads(message.body)
         document = json.loads(body["default"]) if "default" in body else body
         # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
-        key = f"{message.transition_id}{STUCK}" if document.get("stuck_since") else message.transition_id
+        stuck = document.get("stuck_since") or str(document.get("id", "")).endswith(STUCK)
+        key = f"{message.transition_id}{STUCK}" if stuck else message.transition_id
         self.received[key] += 1
         self.bodies[key] = document
         if self.lost_answer_rate and self.rng.random() < self.lost_answer_rate:
