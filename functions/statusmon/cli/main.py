@@ -94,8 +94,8 @@ def _missing_local_extra(command: str) -> str | None:
     if all(importlib.util.find_spec(name) for name in LOCAL_MODULES):
         return None
     return (
-        f"`statusmon {command}` runs on this machine with moto server: install the local extra, "
-        "`pip install 'statusmon[local]'` (or `pipx install --force 'statusmon[local]'`)"
+        f"`statusmon {command}` is local mode, which needs the local extra: "
+        "pip install 'statusmon[local]' (pipx: pipx install --force 'statusmon[local]')"
     )
 
 
@@ -117,8 +117,23 @@ def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _table(settings: Settings, *, topic: bool = False) -> str:
+    """The table (and, with ``topic``, a check that the topic is named), or what to do about it."""
+    if topic and not settings.topic_arn:
+        raise SettingsError(
+            f"no alert topic: pass --stack NAME (the deployed stack) or export {ENV_PREFIX}TOPIC_ARN "
+            "(its TopicArn output)"
+        )
+    if not settings.table_name:
+        raise SettingsError(
+            f"no table: pass --stack NAME (the deployed stack) or export {ENV_PREFIX}TABLE_NAME "
+            "(its TableName output); `statusmon local-setup` makes a local one"
+        )
+    return settings.table_name
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = StatusStore(settings.require_table())
+    store = StatusStore(_table(settings))
     service = Service(args.service) if args.service else None
     states = store.states(service, failed_only=args.failed)
     output = _output(args)
@@ -141,7 +156,7 @@ def resolve_id(store: StatusStore, text: str) -> ids.Resolved:
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    store = StatusStore(settings.require_table())
+    store = StatusStore(_table(settings))
     arn = resolve_id(store, args.id).arn
     transitions = store.history(arn)
     output = _output(args)
@@ -196,6 +211,7 @@ def _raise_undelivered(delivery: DeliveryReport, error: str | None) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    _table(settings, topic=True)
     if args.hot:
         return cmd_hot_watch(args, settings)
     services = [Service(args.service)] if args.service else list(Service)
@@ -240,6 +256,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_redrive(args: argparse.Namespace, settings: Settings) -> int:
+    _table(settings, topic=True)
     report = run_redrive(settings)
     _report_delivery(report)
     output = _output(args)
