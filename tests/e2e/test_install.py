@@ -8,7 +8,6 @@ versions (only index pages are fetched), without the ``[local]`` extra first, th
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from statusmon import __version__
-from tests.e2e.conftest import ROOT, Result
+from tests.e2e.conftest import ROOT, Result, run_command
 
 UV = Path(sys.executable).with_name("uv")  # installed into the project's venv by `make setup`
 
@@ -33,16 +32,7 @@ def _run(
 ) -> Result:
     # By default a shell with no AWS configuration and nothing of this checkout on the path
     env = env or {"PATH": "/usr/bin:/bin", "HOME": str(cwd or ROOT), "LANG": "C.UTF-8"}
-    done = subprocess.run(
-        [str(part) for part in command],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_command(*command, env=env, cwd=cwd, timeout=timeout)
 
 
 def _ok(result: Result) -> Result:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from statusmon.cli.ids import short_id
 from statusmon.domain.model import ResourceState, Transition, iso
+
+T = TypeVar("T")
 
 
 class Output(StrEnum):
@@ -86,26 +88,33 @@ def as_json(value: Any) -> str:
     return json.dumps(value, indent=2, default=str)
 
 
-def states_view(states: Sequence[ResourceState], output: Output) -> str:
+def view(
+    items: Sequence[T],
+    output: Output,
+    record: Callable[[T], dict[str, Any]],
+    fields: Callable[[T], list[str | None]],
+    table_of: Callable[[Sequence[T]], str],
+) -> str:
+    """``items`` in one output form: each item's JSON ``record``, its text ``fields``, or the table."""
     if output is Output.JSON:
-        return as_json([state_record(s) for s in states])
+        return as_json([record(item) for item in items])
     if output is Output.TEXT:
-        # The ARN too, for scripts that go on to call AWS; the reason last, as the freest field.
-        return text([_state_fields(s) for s in states])
-    return states_table(states)
+        return text([fields(item) for item in items])
+    return table_of(items)
+
+
+def states_view(states: Sequence[ResourceState], output: Output) -> str:
+    return view(states, output, state_record, _state_fields, states_table)
 
 
 def _state_fields(s: ResourceState) -> list[str | None]:
+    # The ARN too, for scripts that go on to call AWS; the reason last, as the freest field.
     updated = iso(s.updated_at or s.observed_at)
     return [short_id(s), s.service.value, s.status, updated, s.resource_arn, s.reason]
 
 
 def history_view(transitions: Sequence[Transition], output: Output) -> str:
-    if output is Output.JSON:
-        return as_json([history_record(t) for t in transitions])
-    if output is Output.TEXT:
-        return text([_history_fields(t) for t in transitions])
-    return history_table(transitions)
+    return view(transitions, output, history_record, _history_fields, history_table)
 
 
 def _history_fields(t: Transition) -> list[str | None]:
