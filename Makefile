@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: setup demo test test-fast soak lint format synth deploy deploy-moto bench bench-coldstart clean
+.PHONY: setup demo test test-fast soak lint format synth deploy deploy-moto bench bench-coldstart dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -64,5 +64,11 @@ bench: setup
 bench-coldstart: setup
 	$(BIN)/python bench/coldstart_bench.py
 
+# The wheel and sdist of the statusmon command (pip/pipx install dist/statusmon-*.whl), checked as PyPI would.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage dist build

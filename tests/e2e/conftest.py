@@ -39,9 +39,16 @@ def base_env(moto_url: str) -> dict[str, str]:
 
 
 def run_statusmon(*args: str, env: dict[str, str], timeout: float = 120) -> Result:
+    return run_command(sys.executable, "-m", "statusmon.cli.main", *args, env=env, timeout=timeout)
+
+
+def run_command(
+    *command: str | Path, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
+) -> Result:
     completed = subprocess.run(
-        [sys.executable, "-m", "statusmon.cli.main", *args],
+        [str(part) for part in command],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -3,8 +3,10 @@ import pytest
 from tests.e2e.conftest import one_line_error, run_statusmon
 
 
-def test_missing_table_setting(cli_env: dict[str, str]) -> None:
-    assert "STATUSMON_TABLE_NAME is not set" in one_line_error(run_statusmon("status", env=cli_env))
+@pytest.mark.parametrize("command", [["status"], ["history", "shoes/train"]])
+def test_missing_table_setting(cli_env: dict[str, str], command: list[str]) -> None:
+    line = one_line_error(run_statusmon(*command, env=cli_env))
+    assert "no table: pass --stack NAME (the deployed stack) or export STATUSMON_TABLE_NAME" in line
 
 
 def test_missing_table(cli_env: dict[str, str]) -> None:
@@ -13,10 +15,9 @@ def test_missing_table(cli_env: dict[str, str]) -> None:
 
 
 def test_malformed_arn(cli_env: dict[str, str]) -> None:
-    line = one_line_error(
-        run_statusmon("history", "arn:aws:s3:::bucket", env={**cli_env, "STATUSMON_TABLE_NAME": "t"})
-    )
-    assert "malformed ARN" in line
+    result = run_statusmon("history", "arn:aws:s3:::bucket", env={**cli_env, "STATUSMON_TABLE_NAME": "t"})
+    assert "malformed ARN" in one_line_error(result)
+    assert result.code == 2
 
 
 def test_broken_setting(cli_env: dict[str, str]) -> None:
@@ -53,8 +54,11 @@ def test_unreachable_endpoint(cli_env: dict[str, str]) -> None:
     assert "cannot reach" in one_line_error(run_statusmon("status", env=env))
 
 
-def test_sweep_that_cannot_run_says_why(cli_env: dict[str, str]) -> None:
-    env = {**cli_env, "STATUSMON_TABLE_NAME": "t"}
-    assert "STATUSMON_TOPIC_ARN is not set" in one_line_error(run_statusmon("sweep", env=env))
+@pytest.mark.parametrize("command", ["sweep", "redrive"])
+def test_sweep_that_cannot_run_says_why(cli_env: dict[str, str], command: str) -> None:
+    assert "no alert topic: pass --stack" in one_line_error(run_statusmon(command, env=cli_env))
+    env = {**cli_env, "STATUSMON_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts"}
+    assert "no table: pass --stack" in one_line_error(run_statusmon(command, env=env))
+    env["STATUSMON_TABLE_NAME"] = "t"
     env["STATUSMON_TOPIC_ARN"] = "arn:aws:sns:us-east-1:123456789012:alerts"
-    assert "table 't' not found" in one_line_error(run_statusmon("sweep", env=env))
+    assert "table 't' not found" in one_line_error(run_statusmon(command, env=env))

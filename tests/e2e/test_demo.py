@@ -48,10 +48,11 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
         result.stdout
     )
     # And the status table and a dataset's history at the end
-    assert re.search(r"^SERVICE\s+NAME\s+STATUS\s+UPDATED\s+REASON$", result.stdout, re.MULTILINE)
-    assert re.search(r"^personalize\s+demo-import-ok\s+ACTIVE", result.stdout, re.MULTILINE)
-    assert re.search(r"^rekognition\s+demo-boots/test\s+UPDATE_COMPLETE", result.stdout, re.MULTILINE)
-    history = result.stdout.split("statusmon history")[1].split("DETECTED")[1].splitlines()[1:]
+    assert re.search(r"^ID\s+SERVICE\s+STATUS\s+UPDATED\s+REASON$", result.stdout, re.MULTILINE)
+    assert re.search(r"^demo-retail/demo-import-ok\s+personalize\s+ACTIVE", result.stdout, re.MULTILINE)
+    assert re.search(r"^demo-boots/test\s+rekognition\s+UPDATE_COMPLETE", result.stdout, re.MULTILINE)
+    after = result.stdout.split("statusmon history demo-shoes/train")[1]
+    history = after.split("DETECTED")[1].splitlines()[1:]
     statuses = [re.split(r"\s{2,}", line)[2] for line in history if line.startswith("20")]
     assert statuses == [
         "CREATE_IN_PROGRESS",

@@ -282,7 +282,8 @@ def test_the_hot_watch_alerts_a_failure_in_flight_once_and_the_full_sweep_not_ag
 
 def test_the_hot_watch_covers_every_service(world: World) -> None:
     result = run_statusmon("sweep", "--hot", "--service", "personalize", env=world.env)
+    # (a usage error: exit 2)
     assert (result.code, result.err.strip()) == (
-        1,
+        2,
         "statusmon: error: --hot describes whatever is in flight, of every service: drop --service",
     )

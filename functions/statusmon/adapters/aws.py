@@ -83,6 +83,21 @@ def session() -> Session:
     return get_session()
 
 
+def use(*, profile: str | None = None, region: str | None = None) -> None:
+    """The command line's ``--profile`` and ``--region``, for every client and model made from now
+    on: set on the session, they win over ``AWS_PROFILE``/``AWS_REGION`` and the config files (and
+    a profile over ``AWS_ACCESS_KEY_ID``), as in the AWS CLI."""
+    if profile:
+        session().set_config_variable("profile", profile)
+    if region:
+        session().set_config_variable("region", region)
+
+
+def profiles() -> list[str]:
+    """The named profiles of the shared config and credentials files."""
+    return list(session().available_profiles)
+
+
 def create_client(service: str, *, region: str | None = None, config: Config | None = None) -> Any:
     """A plain botocore client of :func:`session` (what ``boto3.client`` returns)."""
     with _CREATING:

@@ -8,6 +8,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    ProfileNotFound,
 )
 
 THROTTLING_CODES = frozenset(
@@ -67,11 +68,16 @@ def environment_problem(exc: BaseException) -> str | None:
     for error in _chain(exc):
         if isinstance(error, NoCredentialsError | PartialCredentialsError):
             return (
-                "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY (any values work against a local endpoint)"
+                "no AWS credentials found: pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID "
+                "and AWS_SECRET_ACCESS_KEY (any values work against a local endpoint)"
             )
         if isinstance(error, NoRegionError):
-            return "no AWS region configured: set AWS_REGION (for example AWS_REGION=us-east-1)"
+            return "no AWS region configured: pass --region or set AWS_REGION (for example us-east-1)"
+        if isinstance(error, ProfileNotFound):
+            return (
+                f"AWS profile {error.kwargs.get('profile', '')!r} (AWS_PROFILE) is not in the config or "
+                "credentials file: `aws configure list-profiles` lists them"
+            )
         if isinstance(error, EndpointConnectionError):
             return (
                 f"cannot reach {error.kwargs.get('endpoint_url', 'the endpoint')}: is the service "

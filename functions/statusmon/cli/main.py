@@ -1,46 +1,102 @@
 """The ``statusmon`` command: local setup, sweeps, and queries of the status table.
 
 Every failure a user can fix ends in one line on stderr and a non-zero exit, never a traceback.
+Exit codes (the README's command reference lists them too):
+
+- 0: done;
+- 1: statusmon could not do the work: AWS or configuration (credentials, region, a table or stack
+  that is not there, access denied), a sweep that could read nothing or left alerts pending, a
+  redrive with alerts still pending, a resource with no recorded history;
+- 2: the command line is wrong: an unknown option (argparse's code too), an id that matches no
+  tracked resource or several, a malformed ARN, an unknown ``--profile``, a region that cannot be
+  one, a local-mode command without the ``statusmon[local]`` extra;
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 
 from statusmon import __version__
-from statusmon.adapters import sns
+from statusmon.adapters import aws, sns
 from statusmon.adapters.errors import AwsError, environment_problem
-from statusmon.adapters.stack_outputs import TABLE_NAME, outputs_of
+from statusmon.adapters.stack_outputs import TABLE_NAME, TOPIC_ARN, outputs_of
 from statusmon.adapters.store import StatusStore
-from statusmon.domain.arns import MalformedArnError, parse_resource_arn
+from statusmon.domain.arns import MalformedArnError
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.run import run_redrive, sweep_and_deliver, watch_and_deliver
-from statusmon.settings import Settings, SettingsError, check_endpoints, load_settings
+from statusmon.settings import ENV_PREFIX, Settings, SettingsError, check_endpoints, load_settings
 
-from . import render
+from . import ids, render
+from .render import Output
 
-STACK_HELP = "find the table from this deployed stack's outputs (when STATUSMON_TABLE_NAME is unset)"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_TABLE = "statusmon-status"
 DEFAULT_TOPIC = "statusmon-alerts"
+# botocore's own rule for a region name (what it would reject deep inside, with a traceback).
+_REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
+# What `pip install statusmon[local]` adds: moto server (the emulator needs nothing more).
+LOCAL_MODULES = ("moto", "flask", "werkzeug")
+LOCAL_COMMANDS = ("demo", "emulator")
 
 
 class UsageError(Exception):
-    """The command line or the environment is not usable as given; the message says what to fix."""
+    """The command line is not usable as given (exit 2); the message says what to fix."""
 
 
-def _settings() -> Settings:
+class CommandFailed(Exception):
+    """The command ran but could not do its work (exit 1); the message says why."""
+
+
+def _use_aws(args: argparse.Namespace) -> None:
+    """``--profile`` and ``--region``, checked, for every client and model of this run."""
+    profile, region = getattr(args, "profile", None), getattr(args, "region", None)
+    if region is not None and not _REGION.match(region):
+        raise UsageError(f"--region {region!r} is not a region name (for example us-east-1)")
+    if profile is not None and profile not in aws.profiles():
+        raise UsageError(
+            f"--profile {profile!r} is not in the config or credentials file: "
+            "`aws configure list-profiles` lists them"
+        )
+    aws.use(profile=profile, region=region)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
     # botocore reads AWS_DEFAULT_REGION only; the contract also honours AWS_REGION (as Lambda sets).
     if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
         os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"]
     check_endpoints(os.environ)
-    return load_settings(dict(os.environ))
+    environ = dict(os.environ)
+    stack = getattr(args, "stack", None)
+    if stack:
+        # The flag wins over the variables, as a command line does over the environment.
+        outputs = outputs_of(stack)
+        named = {f"{ENV_PREFIX}TABLE_NAME": outputs[TABLE_NAME], f"{ENV_PREFIX}TOPIC_ARN": outputs[TOPIC_ARN]}
+        environ = {k: v for k, v in environ.items() if k.upper() not in named} | named
+    return load_settings(environ)
+
+
+def _output(args: argparse.Namespace) -> Output:
+    return Output(getattr(args, "output", None) or Output.TABLE)
+
+
+def _missing_local_extra(command: str) -> str | None:
+    """The one line to print when ``command`` needs the ``[local]`` extra and it is not installed."""
+    if all(importlib.util.find_spec(name) for name in LOCAL_MODULES):
+        return None
+    return (
+        f"`statusmon {command}` is local mode, which needs the local extra: "
+        "pip install 'statusmon[local]' (pipx: pipx install --force 'statusmon[local]')"
+    )
 
 
 def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
@@ -50,43 +106,67 @@ def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
     topic_arn = sns.ensure_topic(topic_name)
     _say(f"table {table_name}: {'created' if created else 'already there'}")
     _say(f"topic {topic_arn}: ready")
-    print(f"export STATUSMON_TABLE_NAME={table_name}")
-    print(f"export STATUSMON_TOPIC_ARN={topic_arn}")
-    return 0
+    output = _output(args)
+    if output is Output.JSON:
+        print(render.as_json({"table_name": table_name, "topic_arn": topic_arn, "table_created": created}))
+    elif output is Output.TEXT:
+        print(render.text([[table_name, topic_arn]]))
+    else:
+        print(f"export {ENV_PREFIX}TABLE_NAME={table_name}")
+        print(f"export {ENV_PREFIX}TOPIC_ARN={topic_arn}")
+    return EXIT_OK
 
 
-def _table(args: argparse.Namespace, settings: Settings) -> str:
-    """The table from STATUSMON_TABLE_NAME, or from a deployed stack's TableName output."""
-    if getattr(args, "stack", None) and not settings.table_name:
-        return outputs_of(args.stack)[TABLE_NAME]
-    return settings.require_table()
+def _table(settings: Settings, *, topic: bool = False) -> str:
+    """The table (and, with ``topic``, a check that the topic is named), or what to do about it."""
+    if topic and not settings.topic_arn:
+        raise SettingsError(
+            f"no alert topic: pass --stack NAME (the deployed stack) or export {ENV_PREFIX}TOPIC_ARN "
+            "(its TopicArn output)"
+        )
+    if not settings.table_name:
+        raise SettingsError(
+            f"no table: pass --stack NAME (the deployed stack) or export {ENV_PREFIX}TABLE_NAME "
+            "(its TableName output); `statusmon local-setup` makes a local one"
+        )
+    return settings.table_name
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    store = StatusStore(_table(args, settings))
+    store = StatusStore(_table(settings))
     service = Service(args.service) if args.service else None
     states = store.states(service, failed_only=args.failed)
-    if args.json:
-        print(json.dumps([render.state_record(s) for s in states], indent=2, default=str))
-    elif states:
-        print(render.states_table(states))
+    output = _output(args)
+    if states or output is not Output.TABLE:
+        view = render.states_view(states, output)
+        if view:
+            print(view)
     else:
         what = "failed resources" if args.failed else "tracked resources"
         _say(f"no {what} (has a sweep run yet?)")
-    return 0
+    return EXIT_OK
+
+
+def resolve_id(store: StatusStore, text: str) -> ids.Resolved:
+    """The resource an id names, for every command that takes one (the whole table is read unless
+    ``text`` is an ARN)."""
+    if ids.is_arn(text):
+        return ids.resolve(text, [])
+    return ids.resolve(text, store.states())
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    arn = parse_resource_arn(args.arn).arn
-    transitions = StatusStore(_table(args, settings)).history(arn)
-    if args.json:
-        print(json.dumps([render.history_record(t) for t in transitions], indent=2, default=str))
-        return 0
+    store = StatusStore(_table(settings))
+    arn = resolve_id(store, args.id).arn
+    transitions = store.history(arn)
+    output = _output(args)
+    if output is Output.JSON:
+        print(render.history_view(transitions, output))
+        return EXIT_OK
     if not transitions:
-        _say(f"no history for {arn}: it is not tracked (see `statusmon status`)")
-        return 1
-    print(render.history_table(transitions))
-    return 0
+        raise CommandFailed(f"no history for {arn}: it is not tracked (see `statusmon status`)")
+    print(render.history_view(transitions, output))
+    return EXIT_OK
 
 
 def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,8 +185,12 @@ def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
     for problem in outcome.report.problems:
         _say(f"  warning: {problem}")
     _report_delivery(outcome.delivery)
-    if args.json:
+    output = _output(args)
+    if output is Output.JSON:
         print(json.dumps({"watch": summary, "delivery": outcome.delivery.summary()}))
+    elif output is Output.TEXT:
+        fields = ("watched", "described", "transitions", "aws_calls", "throttles", "duration_ms")
+        print(render.text([[str(summary[name]) for name in fields]]))
     _raise_undelivered(outcome.delivery, outcome.delivery_error)
     return 0
 
@@ -119,14 +203,15 @@ def _report_alerts_sent(delivery: DeliveryReport) -> None:
 
 def _raise_undelivered(delivery: DeliveryReport, error: str | None) -> None:
     if error:
-        raise UsageError(f"alerts not delivered: {error}")
+        raise CommandFailed(f"alerts not delivered: {error}")
     if delivery.failures:
-        raise UsageError(
+        raise CommandFailed(
             f"{_pending(delivery)} not delivered yet (they stay pending): {delivery.failures[0].error}"
         )
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    _table(settings, topic=True)
     if args.hot:
         return cmd_hot_watch(args, settings)
     services = [Service(args.service)] if args.service else list(Service)
@@ -149,7 +234,11 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         if report.problems or not report.complete or report.stopped_early:
             _say("  the next sweep catches up on what this one could not read")
     _report_delivery(outcome.delivery)
-    if args.json:
+    output = _output(args)
+    if output is Output.TEXT:
+        fields = ("service", "seen", "transitions", "aws_calls", "throttles", "duration_ms")
+        print(render.text([[str(r.summary()[name]) for name in fields] for r in outcome.reports]))
+    if output is Output.JSON:
         print(
             json.dumps(
                 {
@@ -161,18 +250,23 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     if len(unreadable) == len(outcome.reports):
-        raise UsageError(f"no source could be read: {unreadable[0].problems[0]}")
+        raise CommandFailed(f"no source could be read: {unreadable[0].problems[0]}")
     _raise_undelivered(outcome.delivery, outcome.delivery_error)
     return 0
 
 
 def cmd_redrive(args: argparse.Namespace, settings: Settings) -> int:
+    _table(settings, topic=True)
     report = run_redrive(settings)
     _report_delivery(report)
-    if args.json:
+    output = _output(args)
+    if output is Output.JSON:
         print(json.dumps(report.summary()))
+    elif output is Output.TEXT:
+        summary = report.summary()
+        print(render.text([[str(summary[name]) for name in ("alerts_sent", "events_sent", "failed")]]))
     if report.failures:
-        raise UsageError(
+        raise CommandFailed(
             f"{_pending(report)} still pending: {report.failures[0].error}; run redrive again later"
         )
     if not report.deliveries:
@@ -202,84 +296,146 @@ def _report_delivery(report: DeliveryReport) -> None:
         )
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    # Local mode only: moto and the emulator are development dependencies.
+def cmd_demo(args: argparse.Namespace, settings: Settings | None) -> int:
+    # Local mode only: moto server and the emulator, imported when asked for.
     from statusmon.local.demo import run_demo  # noqa: PLC0415
 
     return run_demo()
+
+
+def _options(*, stack: bool = True, top: bool = False) -> argparse.ArgumentParser:
+    """The AWS CLI's options, for the top level and each command (``statusmon --region X status``
+    and ``statusmon status --region X`` both work; a command's own value wins)."""
+    # At a command, an absent option must not overwrite what the top level parsed.
+    default = None if top else argparse.SUPPRESS
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("AWS options")
+    group.add_argument(
+        "--region",
+        default=default,
+        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
+    )
+    group.add_argument(
+        "--profile",
+        default=default,
+        help="named profile of ~/.aws/config and credentials (default: AWS_PROFILE)",
+    )
+    if stack:
+        group.add_argument(
+            "--stack",
+            metavar="NAME",
+            default=default,
+            help="the deployed statusmon stack: its TableName and TopicArn outputs name the table and topic "
+            "(instead of STATUSMON_TABLE_NAME and STATUSMON_TOPIC_ARN)",
+        )
+    group.add_argument(
+        "--output",
+        choices=[o.value for o in Output],
+        default=default,
+        help="table (default): columns for people; json: every field; text: tab-separated, no header",
+    )
+    group.add_argument(
+        "--json",
+        dest="output",
+        action="store_const",
+        const=Output.JSON.value,
+        default=default,
+        help="short for --output json",
+    )
+    return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusmon",
         description="Status monitor for Rekognition Custom Labels datasets and Personalize import jobs.",
+        epilog="exit codes: 0 done, 1 could not do the work (AWS, configuration, alerts pending), "
+        "2 a wrong command line (unknown or ambiguous id, unknown option or profile)",
+        parents=[_options(stack=False, top=True)],
     )
     parser.add_argument("--version", action="version", version=f"statusmon {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    deployed, local_only = [_options()], [_options(stack=False)]
 
     setup = commands.add_parser(
-        "local-setup", help="create the status table and alert topic on the configured endpoints"
+        "local-setup",
+        help="create the status table and alert topic on the configured endpoints",
+        parents=local_only,
     )
     setup.set_defaults(func=cmd_local_setup)
 
-    status = commands.add_parser("status", help="current state of every tracked resource")
+    status = commands.add_parser(
+        "status", help="current state of every tracked resource, with its id", parents=deployed
+    )
     status.add_argument("--failed", action="store_true", help="only resources that are failed now")
     status.add_argument("--service", choices=[s.value for s in Service], help="only one service")
-    status.add_argument("--json", action="store_true", help="a JSON list, for scripts")
-    status.add_argument("--stack", metavar="NAME", help=STACK_HELP)
     status.set_defaults(func=cmd_status)
 
-    sweep = commands.add_parser("sweep", help="one sweep of every source, then deliver the alerts it caused")
+    history = commands.add_parser(
+        "history", help="one resource's transitions, oldest first", parents=deployed
+    )
+    history.add_argument(
+        "id", metavar="ID", help="an id from `statusmon status` (PROJECT/TYPE, DATASET_GROUP/JOB) or an ARN"
+    )
+    history.set_defaults(func=cmd_history)
+
+    sweep = commands.add_parser(
+        "sweep", help="one sweep of every source, then deliver the alerts it caused", parents=deployed
+    )
     sweep.add_argument("--service", choices=[s.value for s in Service], help="only one service")
     sweep.add_argument(
         "--hot",
         action="store_true",
         help="only describe what is in flight, as the deployed one-minute hot watch does",
     )
-    sweep.add_argument("--json", action="store_true", help="print what each sweep did as JSON, for scripts")
     sweep.set_defaults(func=cmd_sweep)
 
     redrive = commands.add_parser(
-        "redrive", help="deliver every alert still pending (after an SNS outage); needs STATUSMON_TOPIC_ARN"
+        "redrive", help="deliver every alert still pending (after an SNS outage)", parents=deployed
     )
-    redrive.add_argument("--json", action="store_true", help="print what was delivered as JSON")
     redrive.set_defaults(func=cmd_redrive)
 
-    history = commands.add_parser("history", help="one resource's transitions, oldest first")
-    history.add_argument("arn", help="dataset or dataset import job ARN")
-    history.add_argument("--json", action="store_true", help="a JSON list, for scripts")
-    history.add_argument("--stack", metavar="NAME", help=STACK_HELP)
-
-    demo = commands.add_parser("demo", help="the whole monitor locally, with a scripted story of failures")
-    demo.set_defaults(func=cmd_demo)
+    demo = commands.add_parser(
+        "demo", help="the whole monitor locally, with a scripted story of failures (statusmon[local])"
+    )
+    demo.set_defaults(func=cmd_demo, offline=True)
 
     commands.add_parser(
         "emulator",
-        help="run the local Rekognition/Personalize emulator (statusmon emulator --help)",
+        help="run the local Rekognition/Personalize emulator (statusmon[local]; statusmon emulator --help)",
         add_help=False,
     )
-    history.set_defaults(func=cmd_history)
     return parser
 
 
-Command = Callable[[argparse.Namespace, Settings], int]
+Command = Callable[[argparse.Namespace, Settings | None], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] and arguments[0] in LOCAL_COMMANDS and (problem := _missing_local_extra(arguments[0])):
+        _say(f"statusmon: error: {problem}")
+        return EXIT_USAGE
     if arguments[:1] == ["emulator"]:
-        # A development tool: imported only when asked for (not shipped to Lambda).
         from statusmon_emulator.cli import main as emulator_main  # noqa: PLC0415
 
         return emulator_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+    return _run(build_parser().parse_args(arguments))
+
+
+def _run(args: argparse.Namespace) -> int:
     command: Command = args.func
     try:
-        return command(args, _settings())
-    except (SettingsError, MalformedArnError, AwsError, UsageError) as exc:
+        if getattr(args, "offline", False):
+            return command(args, None)
+        _use_aws(args)
+        return command(args, _settings(args))
+    except (UsageError, MalformedArnError, ids.UnknownIdError, ids.AmbiguousIdError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except (SettingsError, AwsError, CommandFailed) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         problem = environment_problem(exc)
         if problem is None:
@@ -295,9 +451,9 @@ def _say(text: str) -> None:
     print(render.clean(text), file=sys.stderr)
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
     _say(f"statusmon: error: {message}")
-    return 1
+    return code
 
 
 if __name__ == "__main__":

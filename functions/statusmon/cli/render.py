@@ -1,22 +1,38 @@
-"""Text and JSON views of current states and histories for the statusmon command.
+"""The statusmon command's three output forms (``--output``), as the AWS CLI has them.
 
-Everything shown as text goes through :func:`clean`: reasons, names and messages come from the
-services and could carry terminal escape sequences. JSON output is safe as it is (``json.dumps``
-escapes control characters).
+``table``: aligned columns under a header, long text clipped, for people (the default). ``json``:
+every field, unclipped, for scripts. ``text``: one record a line, fields separated by tabs, no
+header, ``-`` for an empty field, for ``cut``/``awk``/``while read``.
+
+Everything shown as table or text goes through :func:`clean`: reasons, names and messages come from
+the services and could carry terminal escape sequences (or tabs and line breaks that would forge a
+field or a record). JSON output is safe as it is (``json.dumps`` escapes control characters).
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from statusmon.cli.ids import short_id
 from statusmon.domain import hints
 from statusmon.domain.model import ResourceState, Transition, iso
+
+T = TypeVar("T")
+
+
+class Output(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    TEXT = "text"
 
 
 def state_record(state: ResourceState) -> dict[str, Any]:
     return {
+        "id": short_id(state),
         "resource_arn": state.resource_arn,
         "service": state.service.value,
         "resource_type": state.resource_type.value,
@@ -72,18 +88,61 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def text(rows: Sequence[Sequence[str | None]]) -> str:
+    """The ``text`` form: tab-separated fields, one record a line."""
+    return "\n".join("\t".join(clean(field or "") or "-" for field in row) for row in rows)
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, indent=2, default=str)
+
+
+def view(
+    items: Sequence[T],
+    output: Output,
+    record: Callable[[T], dict[str, Any]],
+    fields: Callable[[T], list[str | None]],
+    table_of: Callable[[Sequence[T]], str],
+) -> str:
+    """``items`` in one output form: each item's JSON ``record``, its text ``fields``, or the table."""
+    if output is Output.JSON:
+        return as_json([record(item) for item in items])
+    if output is Output.TEXT:
+        return text([fields(item) for item in items])
+    return table_of(items)
+
+
+def states_view(states: Sequence[ResourceState], output: Output) -> str:
+    return view(states, output, state_record, _state_fields, states_table)
+
+
+def _state_fields(s: ResourceState) -> list[str | None]:
+    # The ARN too, for scripts that go on to call AWS; the reason last, as the freest field.
+    updated = iso(s.updated_at or s.observed_at)
+    return [short_id(s), s.service.value, s.status, updated, s.resource_arn, s.reason]
+
+
+def history_view(transitions: Sequence[Transition], output: Output) -> str:
+    return view(transitions, output, history_record, _history_fields, history_table)
+
+
+def _history_fields(t: Transition) -> list[str | None]:
+    baseline = "baseline" if t.baseline else None
+    return [iso(t.detected_at), t.previous_status, t.new.status, baseline, t.new.reason]
+
+
 def states_table(states: Sequence[ResourceState]) -> str:
     rows = [
         [
+            clean(short_id(s)),  # whole: it is what people copy
             s.service.value,
-            _clip(s.name, 40),
             _clip(s.status, 30),
             iso(s.updated_at or s.observed_at) or "",
             _clip(s.reason, 60),
         ]
         for s in states
     ]
-    return table(rows, ["SERVICE", "NAME", "STATUS", "UPDATED", "REASON"])
+    return table(rows, ["ID", "SERVICE", "STATUS", "UPDATED", "REASON"])
 
 
 def history_table(transitions: Sequence[Transition]) -> str:

@@ -19,6 +19,9 @@ _PERSONALIZE_JOB = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):personalize:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"dataset-import-job/(?P<name>[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})$"
 )
+_PERSONALIZE_DATASET = re.compile(
+    r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:dataset/(?P<group>[a-zA-Z0-9][a-zA-Z0-9_-]*)/[A-Z_]+$"
+)
 
 
 class MalformedArnError(ValueError):
@@ -73,6 +76,12 @@ def project_name_of(project_arn: str) -> str:
     raise MalformedArnError(
         f"malformed project ARN {project_arn!r}: expected arn:aws:rekognition:REGION:ACCOUNT:project/NAME/ID"
     )
+
+
+def dataset_group_of(dataset_arn: str | None) -> str | None:
+    """The dataset group named in a Personalize dataset ARN (``dataset/GROUP/TYPE``), or None."""
+    match = _PERSONALIZE_DATASET.match(dataset_arn or "")
+    return match["group"] if match else None
 
 
 _CONSOLE_HOSTS = {

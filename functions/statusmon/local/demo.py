@@ -229,7 +229,7 @@ def _story(demo: Demo) -> None:
 
     demo.step("statusmon status")
     demo.say(render.states_table(demo.store.states()))
-    demo.step(f"statusmon history {train}")
+    demo.step("statusmon history demo-shoes/train")
     demo.say(render.history_table(demo.store.history(train)))
 
 
