@@ -88,5 +88,5 @@ def test_install_without_then_with_the_local_extra(wheel: Path, tmp_path: Path) 
     _ok(_tool(*install, "-c", ROOT / "requirements-dev.txt", f"statusmon[local] @ {wheel.as_uri()}"))
     # Then the demo runs its whole story from the installed package
     demo = _ok(_run(statusmon, "demo", cwd=tmp_path))
-    assert "4 alerts and 3 failure events" in demo.out
+    assert "5 alerts and 3 failure events" in demo.out
     assert str(ROOT) not in demo.out + demo.err
