@@ -149,11 +149,12 @@ def test_a_job_stuck_past_its_threshold_warns_once_and_its_failure_then_alerts_o
         }
     )
     [found] = run_sweep(Service.PERSONALIZE, settings).recorded
-    seen = found.detected_at
+    seen, started = found.detected_at, fresh_emulator.now()
     assert store.pending(SNS_CHANNEL) == []  # an in-flight job alerts nobody
 
     def watch_at(hours: float) -> Any:
-        fresh_emulator.advance(hours * 3600 - (fresh_emulator.now() - seen.timestamp()))
+        # The emulator's clock (the service's) and statusmon's both move ``hours`` from the sweep.
+        fresh_emulator.advance(started + hours * 3600 - fresh_emulator.now())
         return watch(
             lambda service: make_source(service, settings),
             store,
