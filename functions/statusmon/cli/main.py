@@ -41,6 +41,8 @@ from statusmon.settings import ENV_PREFIX, Settings, SettingsError, check_endpoi
 
 from . import ids, render
 from . import wait as waiting
+from .examples import add_examples
+from .progress import Progress
 from .render import Output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -194,7 +196,8 @@ def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
     if args.service:
         raise UsageError("--hot describes whatever is in flight, of every service: drop --service")
-    outcome = watch_and_deliver(settings)
+    with Progress("hot watch: describing what is in flight"):
+        outcome = watch_and_deliver(settings)
     _report_alerts_sent(outcome.delivery)
     summary = outcome.report.summary()
     _say(
@@ -237,7 +240,8 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     if args.hot:
         return cmd_hot_watch(args, settings)
     services = [Service(args.service)] if args.service else list(Service)
-    outcome = sweep_and_deliver(settings, services)
+    with Progress(f"sweeping {', '.join(s.value for s in services)}"):
+        outcome = sweep_and_deliver(settings, services)
     unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0 and not r.recorded]
     _report_alerts_sent(outcome.delivery)
     for report in outcome.reports:
@@ -463,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the local Rekognition/Personalize emulator (statusmon[local]; statusmon emulator --help)",
         add_help=False,
     )
+    add_examples(commands)
     return parser
 
 
