@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusmon emulator",
         description="Local Rekognition Custom Labels and Personalize import job emulator (AWS JSON 1.1).",
+        epilog="""example: the emulator on port 4566, S3 on moto server, one call in ten throttled
+  statusmon emulator --port 4566 --s3-endpoint-url http://localhost:5000 --throttle-rate 0.1
+  export AWS_ENDPOINT_URL_REKOGNITION=http://127.0.0.1:4566 AWS_ENDPOINT_URL_PERSONALIZE=http://127.0.0.1:4566""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")

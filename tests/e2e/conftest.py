@@ -42,6 +42,17 @@ def run_statusmon(*args: str, env: dict[str, str], timeout: float = 120) -> Resu
     return run_command(sys.executable, "-m", "statusmon.cli.main", *args, env=env, timeout=timeout)
 
 
+def start_statusmon(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """The command started in the background (``wait``), its output read as text."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "statusmon.cli.main", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def run_command(
     *command: str | Path, env: dict[str, str], cwd: Path | None = None, timeout: float = 120
 ) -> Result:

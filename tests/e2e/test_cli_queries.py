@@ -1,6 +1,7 @@
 """`statusmon status` and `history` as a user runs them: short ids, the three output forms."""
 
 import json
+import re
 import uuid
 from dataclasses import replace
 
@@ -142,10 +143,16 @@ def test_history_of_a_job_by_its_id_its_name_or_its_only_dataset_group(
 
 
 def test_history_table_form(configured: dict[str, str]) -> None:
-    text = run_statusmon("history", "shoes/train", "--output", "table", env=configured)
+    # When the history is shown as a table, in a zone nine hours ahead of UTC
+    text = run_statusmon(
+        "history", "shoes/train", "--output", "table", env={**configured, "TZ": "Asia/Tokyo"}
+    )
     header, *rows = text.out.splitlines()
+    # Then each transition was detected at a local time, with its age
     assert header.split() == ["DETECTED", "FROM", "TO", "REASON"]
-    assert rows[-1].split()[1:3] == ["CREATE_IN_PROGRESS", "CREATE_FAILED"]
+    detected, *change = re.split(r"\s{2,}", rows[-1])
+    assert re.fullmatch(r"2026-11-24 21:00:00 JST \(\d+ (h|days) ago\)", detected)
+    assert change[:2] == ["CREATE_IN_PROGRESS", "CREATE_FAILED"]
 
 
 def test_an_ambiguous_id_lists_the_candidates_and_exits_2(configured: dict[str, str]) -> None:

@@ -1,5 +1,7 @@
 """`statusmon history` shows what to do about the failures the hints catalogue knows."""
 
+import pytest
+
 from statusmon.cli import render
 from tests.unit.factories import dataset, transition
 
@@ -8,6 +10,7 @@ MISSING = (
 )
 
 
+@pytest.mark.usefixtures("tokyo")
 def test_history_shows_the_hint_of_a_known_failure_under_the_table() -> None:
     # Given a dataset that was created, then failed with a known reason
     history = [
@@ -21,8 +24,9 @@ def test_history_shows_the_hint_of_a_known_failure_under_the_table() -> None:
     table, advice = text.split("\n\nWhat to do:\n")
     assert table.splitlines()[0].split() == ["DETECTED", "FROM", "TO", "REASON"]
     assert advice.splitlines()[0] == (
-        "  2026-11-24T12:00:00Z CREATE_FAILED: Check that the manifest's S3 bucket and key exist, the file "
-        "name has an extension (.manifest) and it holds JSON Lines; then create or update the dataset again."
+        "  2026-11-24 21:00:00 JST CREATE_FAILED: Check that the manifest's S3 bucket and key exist, the "
+        "file name has an extension (.manifest) and it holds JSON Lines; then create or update the "
+        "dataset again."
     )
     assert (
         advice.splitlines()[1]

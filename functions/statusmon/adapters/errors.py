@@ -37,6 +37,14 @@ class NotFoundError(AwsError):
     """The named AWS resource (table, topic, stack, dataset) does not exist."""
 
 
+class AccessDeniedError(AwsError):
+    """The credentials may not make the call: asking again will not help."""
+
+
+class EnvironmentProblemError(AwsError):
+    """Credentials, region or endpoint are not usable (see :func:`environment_problem`)."""
+
+
 class TableMissingError(NotFoundError):
     """The status table does not exist."""
 
@@ -90,13 +98,13 @@ def translate(exc: BaseException, what: str) -> AwsError:
     """Map a botocore/PynamoDB failure of ``what`` (e.g. "reading table X") to one of ours."""
     problem = environment_problem(exc)
     if problem:
-        return AwsError(problem)
+        return EnvironmentProblemError(problem)
     code = error_code(exc)
     if code in THROTTLING_CODES:
         return ThrottledError(f"{what}: throttled by AWS ({code}); the next sweep catches up")
     if code in {"ResourceNotFoundException", "NotFoundException", "NotFound"}:
         return NotFoundError(f"{what}: not found")
     if code in {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"}:
-        return AwsError(f"{what}: access denied ({code}); check the credentials' IAM permissions")
+        return AccessDeniedError(f"{what}: access denied ({code}); check the credentials' IAM permissions")
     detail = code or type(exc).__name__
     return AwsError(f"{what} failed: {detail}")

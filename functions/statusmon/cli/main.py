@@ -7,9 +7,12 @@ Exit codes (the README's command reference lists them too):
 - 1: statusmon could not do the work: AWS or configuration (credentials, region, a table or stack
   that is not there, access denied), a sweep that could read nothing or left alerts pending, a
   redrive with alerts still pending, a resource with no recorded history;
+- 1 from ``wait``: the resource failed or was deleted (``statusmon: failed:`` / ``deleted:``);
 - 2: the command line is wrong: an unknown option (argparse's code too), an id that matches no
   tracked resource or several, a malformed ARN, an unknown ``--profile``, a region that cannot be
-  one, a local-mode command without the ``statusmon[local]`` extra;
+  one, a local-mode command without the ``statusmon[local]`` extra; every such message starts
+  ``statusmon: error:``;
+- 2 from ``wait``: the timeout passed, the one line starting ``statusmon: timeout:``;
 - 130: interrupted (Ctrl-C).
 """
 
@@ -28,7 +31,7 @@ from statusmon.adapters import aws, sns
 from statusmon.adapters.errors import AwsError, environment_problem
 from statusmon.adapters.stack_outputs import TABLE_NAME, TOPIC_ARN, outputs_of
 from statusmon.adapters.store import StatusStore
-from statusmon.domain.arns import MalformedArnError
+from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
@@ -37,6 +40,9 @@ from statusmon.logic.run import run_redrive, sweep_and_deliver, watch_and_delive
 from statusmon.settings import ENV_PREFIX, Settings, SettingsError, check_endpoints, load_settings
 
 from . import ids, render
+from . import wait as waiting
+from .examples import add_examples
+from .progress import Progress
 from .render import Output
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -169,10 +175,29 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
+    if args.direct:
+        if not ids.is_arn(args.id):
+            raise UsageError(
+                "--direct asks the service, not the status table, which is what knows short ids: "
+                "give the resource's ARN (`statusmon status --output text` prints it)"
+            )
+        follower: waiting.Follower = waiting.DirectFollower.of(parse_resource_arn(args.id))
+    else:
+        store = StatusStore(_table(settings))
+        follower = waiting.TableFollower(store, resolve_id(store, args.id))
+    stream = waiting.Stream(_output(args), _say, interval=args.interval, timeout=args.timeout)
+    outcome, state = waiting.wait(
+        follower, stream, interval=args.interval, timeout=args.timeout, new_only=args.new
+    )
+    return stream.finish(outcome, state)
+
+
 def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
     if args.service:
         raise UsageError("--hot describes whatever is in flight, of every service: drop --service")
-    outcome = watch_and_deliver(settings)
+    with Progress("hot watch: describing what is in flight"):
+        outcome = watch_and_deliver(settings)
     _report_alerts_sent(outcome.delivery)
     summary = outcome.report.summary()
     _say(
@@ -215,7 +240,8 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     if args.hot:
         return cmd_hot_watch(args, settings)
     services = [Service(args.service)] if args.service else list(Service)
-    outcome = sweep_and_deliver(settings, services)
+    with Progress(f"sweeping {', '.join(s.value for s in services)}"):
+        outcome = sweep_and_deliver(settings, services)
     unreadable = [r for r in outcome.reports if not r.complete and r.seen == 0 and not r.recorded]
     _report_alerts_sent(outcome.delivery)
     for report in outcome.reports:
@@ -349,8 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="statusmon",
         description="Status monitor for Rekognition Custom Labels datasets and Personalize import jobs.",
-        epilog="exit codes: 0 done, 1 could not do the work (AWS, configuration, alerts pending), "
-        "2 a wrong command line (unknown or ambiguous id, unknown option or profile)",
+        epilog="exit codes: 0 done, 1 could not do the work (AWS, configuration, alerts pending; "
+        "`wait`: the resource failed), 2 a wrong command line (unknown or ambiguous id, unknown option "
+        "or profile; `wait`: the timeout passed, `statusmon: timeout:`)",
         parents=[_options(stack=False, top=True)],
     )
     parser.add_argument("--version", action="version", version=f"statusmon {__version__}")
@@ -379,6 +406,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.set_defaults(func=cmd_history)
 
+    wait = commands.add_parser(
+        "wait",
+        help="block until one resource completes (exit 0), fails (1) or the timeout passes (2)",
+        parents=deployed,
+    )
+    wait.add_argument(
+        "id", metavar="ID", help="an id from `statusmon status`, or an ARN (with --direct: an ARN)"
+    )
+    wait.add_argument(
+        "--interval",
+        type=waiting.seconds,
+        default=waiting.DEFAULT_INTERVAL,
+        metavar="DURATION",
+        help="how often to look: 30, 30s, 2m (default: 10s)",
+    )
+    wait.add_argument(
+        "--timeout",
+        type=waiting.seconds,
+        metavar="DURATION",
+        help="give up after this long: exit 2, `statusmon: timeout:` (default: no limit): 90s, 15m, 2h",
+    )
+    wait.add_argument(
+        "--direct",
+        action="store_true",
+        help="ask the service (DescribeDataset, DescribeDatasetImportJob) instead of the status table: "
+        "works without a deployed monitor",
+    )
+    wait.add_argument(
+        "--new",
+        action="store_true",
+        help="a resource settled now does not end the wait, only a transition after it starts does "
+        "(wait for an update you just started)",
+    )
+    wait.set_defaults(func=cmd_wait)
+
     sweep = commands.add_parser(
         "sweep", help="one sweep of every source, then deliver the alerts it caused", parents=deployed
     )
@@ -405,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the local Rekognition/Personalize emulator (statusmon[local]; statusmon emulator --help)",
         add_help=False,
     )
+    add_examples(commands)
     return parser
 
 

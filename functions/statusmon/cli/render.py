@@ -1,8 +1,9 @@
 """The statusmon command's three output forms (``--output``), as the AWS CLI has them.
 
-``table``: aligned columns under a header, long text clipped, for people (the default). ``json``:
-every field, unclipped, for scripts. ``text``: one record a line, fields separated by tabs, no
-header, ``-`` for an empty field, for ``cut``/``awk``/``while read``.
+``table``: aligned columns under a header, long text clipped, times local with their age, for
+people (the default). ``json``: every field, unclipped, times in UTC, for scripts. ``text``: one
+record a line, fields separated by tabs, no header, ``-`` for an empty field, times in UTC, for
+``cut``/``awk``/``while read``.
 
 Everything shown as table or text goes through :func:`clean`: reasons, names and messages come from
 the services and could carry terminal escape sequences (or tabs and line breaks that would forge a
@@ -14,9 +15,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from statusmon.cli import timefmt
 from statusmon.cli.ids import short_id
 from statusmon.domain import hints
 from statusmon.domain.model import ResourceState, Transition, iso
@@ -131,13 +134,13 @@ def _history_fields(t: Transition) -> list[str | None]:
     return [iso(t.detected_at), t.previous_status, t.new.status, baseline, t.new.reason]
 
 
-def states_table(states: Sequence[ResourceState]) -> str:
+def states_table(states: Sequence[ResourceState], *, now: datetime | None = None) -> str:
     rows = [
         [
             clean(short_id(s)),  # whole: it is what people copy
             s.service.value,
             _clip(s.status, 30),
-            iso(s.updated_at or s.observed_at) or "",
+            timefmt.local_with_age(s.updated_at or s.observed_at, now),
             _clip(s.reason, 60),
         ]
         for s in states
@@ -145,10 +148,10 @@ def states_table(states: Sequence[ResourceState]) -> str:
     return table(rows, ["ID", "SERVICE", "STATUS", "UPDATED", "REASON"])
 
 
-def history_table(transitions: Sequence[Transition]) -> str:
+def history_table(transitions: Sequence[Transition], *, now: datetime | None = None) -> str:
     rows = [
         [
-            iso(t.detected_at) or "",
+            timefmt.local_with_age(t.detected_at, now),
             _clip(t.previous_status, 30) or "-",
             _clip(t.new.status, 30),
             _clip(t.new.reason, 70) + (" (baseline)" if t.baseline else ""),
@@ -158,7 +161,7 @@ def history_table(transitions: Sequence[Transition]) -> str:
     # What to do about each failure the hints catalogue knows goes under the table: a hint is too
     # long for a column.
     advice = [
-        f"  {iso(t.detected_at)} {clean(t.new.status)}: {known.hint}\n    {known.docs_url}"
+        f"  {timefmt.local(t.detected_at)} {clean(t.new.status)}: {known.hint}\n    {known.docs_url}"
         for t in transitions
         if (known := _hint(t)) is not None
     ]

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from statusmon.adapters import events, sns
@@ -227,10 +227,12 @@ def _story(demo: Demo) -> None:
     demo.watch(hours_later=7)  # past the 6 h threshold of import jobs: one stuck warning
     demo.watch(hours_later=8)  # and only one
 
+    # Ages from the emulated clock, which runs ahead of statusmon's: its timestamps are the services'.
+    now = max(utcnow(), datetime.fromtimestamp(demo.services.emulator.now(), UTC))
     demo.step("statusmon status")
-    demo.say(render.states_table(demo.store.states()))
+    demo.say(render.states_table(demo.store.states(), now=now))
     demo.step("statusmon history demo-shoes/train")
-    demo.say(render.history_table(demo.store.history(train)))
+    demo.say(render.history_table(demo.store.history(train), now=now))
 
 
 def run_demo(out: TextIO = sys.stdout) -> int:
