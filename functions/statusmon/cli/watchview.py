@@ -225,7 +225,11 @@ def renderable(frame: Frame, table_name: str, footer: str | None = None) -> Rend
         if failure.hint:
             reason.append(f"\n→ {failure.hint}", style="cyan")
         failed.add_row(
-            clean(failure.id), failure.service, Text(clean(failure.status), style="red"), _ago(frame.now, failure.at), reason
+            clean(failure.id),
+            failure.service,
+            Text(clean(failure.status), style="red"),
+            _ago(frame.now, failure.at),
+            reason,
         )
     parts.append(Text(f"\nFailed in the last {_window(frame)}", style="bold underline"))
     parts.append(failed if frame.failed else Text(f"No failures in the last {_window(frame)}.", style="dim"))
