@@ -82,10 +82,27 @@ def test_in_flight_longest_first_with_short_ids_and_durations() -> None:
     ]
     text = _plain(frame)
     boots = next(line for line in text.splitlines() if line.strip().startswith("boots/train"))
-    assert boots.split()[1:4] == ["rekognition", "CREATE_IN_PROGRESS", "2"]
+    assert boots.split()[1:3] == ["rekognition", "CREATE_IN_PROGRESS"]
+    assert "2 h 10 min" in boots
     assert "stuck: warned" in boots
     shoes = next(line for line in text.splitlines() if line.strip().startswith("shoes/train"))
     assert "12 min" in shoes
+
+
+@pytest.mark.parametrize(
+    ("span", "said"),
+    [
+        (timedelta(seconds=-3), "0 s"),
+        (timedelta(seconds=59), "59 s"),
+        (timedelta(minutes=7, seconds=59), "7 min"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(hours=1, minutes=35), "1 h 35 min"),
+        (timedelta(hours=47, minutes=59), "47 h 59 min"),
+        (timedelta(days=3, hours=2, minutes=5), "3 d 2 h"),
+    ],
+)
+def test_ages_to_the_second_then_the_minute_then_the_hour(span: timedelta, said: str) -> None:
+    assert watchview.age(span) == said
 
 
 def test_failures_show_the_job_id_age_reason_and_hint() -> None:

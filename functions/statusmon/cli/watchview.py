@@ -154,10 +154,22 @@ def read_frame(table: Reader, *, now: datetime | None = None, failed_within: tim
     return build_frame(watched, failed, now=now or utcnow(), failed_within=failed_within)
 
 
+def age(span: timedelta) -> str:
+    """A span to the second under a minute, to the minute under two days ("1 h 35 min"): a view
+    refreshed every few seconds shows it move (alerts round to the hour: logic.stuck.duration)."""
+    seconds = max(int(span.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 48 * 3600:
+        hours, minutes = divmod(seconds // 60, 60)
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return duration(span)
+
+
 def _ago(now: datetime, moment: datetime | None) -> str:
-    if moment is None:
-        return "?"
-    return duration(max(now - moment, timedelta(0)))
+    return "?" if moment is None else age(now - moment)
 
 
 def _in_flight_note(row: InFlight) -> str:
@@ -189,10 +201,12 @@ def _more(shown: int, total: int) -> Text | None:
 
 
 def _table(*headers: str) -> Table:
-    # Columns as `statusmon status` prints them: no borders, two spaces apart; long text folds.
+    # Columns as `statusmon status` prints them: no borders, two spaces apart. Only the last (the
+    # reason) wraps: an id is what people copy.
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
+    for header in headers[:-1]:
+        table.add_column(header, no_wrap=True)
+    table.add_column(headers[-1], overflow="fold", min_width=20)
     return table
 
 
