@@ -147,6 +147,15 @@ def test_a_discovered_resource_shows_its_operation_until_described() -> None:
     assert "No failures in the last 24 h." in text
 
 
+def test_an_entry_mirroring_a_settled_state_is_not_in_flight() -> None:
+    # Given the watch still holding a resource recorded complete (the hot watch removes it next run)
+    done = _entry(DATASET_ARN, "shoes/train", "UPDATE_COMPLETE", 5)
+    flying = _entry(BOOTS_ARN, "boots/train", "CREATE_IN_PROGRESS", 5)
+    # Then only the one in flight is shown
+    frame = watchview.build_frame([done, flying], [], now=NOW)
+    assert [row.id for row in frame.in_flight] == ["boots/train"]
+
+
 def test_escape_sequences_in_a_reason_are_not_replayed() -> None:
     # Given a reason carrying a terminal escape sequence
     failed = replace(_failed_job(hours_ago=1), reason="bad \x1b[31mred\x1b[0m CSV")  # type: ignore[type-var]

@@ -36,7 +36,7 @@ from statusmon.cli.render import Output, clean
 from statusmon.cli.render import text as text_rows
 from statusmon.domain import hints
 from statusmon.domain.model import ResourceState, WatchEntry, iso, utcnow
-from statusmon.domain.vocabulary import Phase
+from statusmon.domain.vocabulary import Phase, phase
 from statusmon.logic.stuck import duration
 
 DEFAULT_INTERVAL = 5.0
@@ -121,6 +121,9 @@ def build_frame(
             resource_arn=entry.resource_arn,
         )
         for entry in watched
+        # An entry stays until the hot watch sees its resource settle; one that already mirrors a
+        # settled state is not in flight.
+        if phase(entry.service, entry.status) in (Phase.IN_FLIGHT, Phase.UNKNOWN)
     ]
     in_flight.sort(key=lambda row: (row.since, row.id))
     failures: list[Failure] = []
