@@ -62,14 +62,15 @@ def test_watch_once_prints_in_flight_and_recent_failures_as_plain_text(watched: 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith(f"statusmon watch: {watched['STATUSMON_TABLE_NAME']} at ")
-    assert lines[0].endswith("1 in flight, 1 failed in the last 24 h")
-    flying = lines[lines.index("In flight") + 2]
+    assert lines[0].endswith(" UTC")
+    flying = lines[lines.index("In flight (1)") + 2]
     assert flying.split()[:3] == ["shoes/train", "rekognition", "UPDATE_IN_PROGRESS"]
     assert re.fullmatch(r"\d+ s", " ".join(flying.split()[3:5])), flying  # recorded seconds ago
-    failed = lines[lines.index("Failed in the last 24 h") + 2]
+    failed = lines[lines.index("Failed in the last 24 h (1)") + 2]
     assert failed.split()[:4] == [JOB_ID, "personalize", "CREATE", "FAILED"]
-    assert MISSING_COLUMN in failed
-    assert "→ Add the missing columns" in result.out
+    # And under the table, the failure's reason and what to do
+    assert f"{JOB_ID}: {MISSING_COLUMN}" in lines
+    assert any(line.startswith("  → Add the missing columns") for line in lines)
     # And the complete dataset is in neither section; and a pipe gets no escape sequence
     assert "boots/train" not in result.out
     assert ESCAPE not in result.out

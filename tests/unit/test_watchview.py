@@ -114,12 +114,12 @@ def test_failures_show_the_job_id_age_reason_and_hint() -> None:
     assert failure.hint.startswith("Add the missing columns")
     # When it is rendered; Then its row has the id, status, age and reason, and the hint below
     text = _plain(frame, width=300)
-    row = next(line for line in text.splitlines() if "retail/interactions-2026-11-24" in line)
-    assert "CREATE FAILED" in row
-    assert "2 h" in row
-    assert MISSING_COLUMN in row
-    assert f"→ {failure.hint}" in text
-    assert "1 failed in the last 24 h" in text
+    row, reason = [line for line in text.splitlines() if "retail/interactions-2026-11-24" in line]
+    assert row.split()[1:5] == ["personalize", "CREATE", "FAILED", "2"]
+    assert row.endswith("2 h")
+    assert reason == f"retail/interactions-2026-11-24: {MISSING_COLUMN}"
+    assert f"  → {failure.hint}" in text
+    assert "Failed in the last 24 h (1)" in text
 
 
 def test_failures_older_than_the_window_are_counted_not_listed() -> None:
@@ -254,7 +254,7 @@ def test_without_a_terminal_each_refresh_appends_a_frame_until_ctrl_c() -> None:
         sleep=sleep,
     )
     # Then three frames were printed, one each interval, and the watch returned (exit 0)
-    assert out.getvalue().count("statusmon watch: t at") == 3
+    assert out.getvalue().count("statusmon watch: t at 2026-11-24 12:00:00 UTC") == 3
     assert waits == [2, 2, 2]
     assert "\x1b" not in out.getvalue()
 
@@ -282,5 +282,5 @@ def test_on_a_terminal_the_frame_is_redrawn_in_place() -> None:
     # Then the live display moved the cursor up to redraw, and ended with the last frame
     screen = out.getvalue()
     assert "\x1b[2K" in screen  # erase line: the redraw in place
-    assert "0 failed in the last 1 h" in SGR.sub("", screen)
+    assert "Failed in the last 1 h (0)" in SGR.sub("", screen)
     assert "every 5 s; Ctrl-C to quit" in SGR.sub("", screen)

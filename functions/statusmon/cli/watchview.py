@@ -2,8 +2,8 @@
 
 Each refresh reads the table only, never the services: one Query of the hot watch's partition (what
 is in flight, each with the start of its episode, ``since``) and one Query a service of the sparse
-``failed`` index (what is failed now). That is a read unit or two when little is happening, however
-many resources the table tracks; ``statusmon status`` is the whole table.
+``failed`` index (what is failed now). That is a read unit or two while little is in flight or
+failed, however many resources the table tracks; ``statusmon status`` reads the whole table.
 
 "Failed recently" is failed now, with the failure's time (the service's ``updated_at``, else when
 statusmon recorded it) within ``--failed-within`` hours; older failures are counted, not listed.
@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -191,10 +192,7 @@ def _window(frame: Frame) -> str:
 
 
 def _heading(frame: Frame, table_name: str) -> str:
-    return (
-        f"statusmon watch: {table_name} at {frame.now:%Y-%m-%d %H:%M:%S} UTC: "
-        f"{len(frame.in_flight)} in flight, {len(frame.failed)} failed in the last {_window(frame)}"
-    )
+    return f"statusmon watch: {table_name} at {frame.now:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _more(shown: int, total: int) -> Text | None:
@@ -203,13 +201,14 @@ def _more(shown: int, total: int) -> Text | None:
     return Text(f"… and {total - shown} more (statusmon status lists everything)", style="dim")
 
 
-def _table(*headers: str) -> Table:
-    # Columns as `statusmon status` prints them: no borders, two spaces apart. Only the last (the
-    # reason) wraps: an id is what people copy.
+def _table(*headers: str, note: str | None = None) -> Table:
+    # Columns as `statusmon status` prints them: no borders, two spaces apart. Only the note wraps:
+    # an id is what people copy.
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
-    for header in headers[:-1]:
+    for header in headers:
         table.add_column(header, no_wrap=True)
-    table.add_column(headers[-1], overflow="fold", min_width=20)
+    if note:
+        table.add_column(note, overflow="fold")
     return table
 
 
@@ -222,7 +221,7 @@ def renderable(frame: Frame, table_name: str, footer: str | None = None) -> Rend
             Text(f"last refresh failed (showing the one before): {clean(frame.problem)}", style="red")
         )
 
-    flying = _table("ID", "SERVICE", "STATUS", "FOR", "NOTE")
+    flying = _table("ID", "SERVICE", "STATUS", "FOR", note="NOTE")
     for row in frame.in_flight[:MAX_ROWS]:
         stuck = row.stuck_at is not None
         flying.add_row(
@@ -232,24 +231,31 @@ def renderable(frame: Frame, table_name: str, footer: str | None = None) -> Rend
             Text(_ago(frame.now, row.since), style="bold red" if stuck else ""),
             _in_flight_note(row),
         )
-    parts.append(Text("\nIn flight", style="bold underline"))
+    parts.append(Text(f"\nIn flight ({len(frame.in_flight)})", style="bold underline"))
     parts.append(flying if frame.in_flight else Text("Nothing in flight.", style="dim"))
     parts += [more] if (more := _more(MAX_ROWS, len(frame.in_flight))) else []
 
-    failed = _table("ID", "SERVICE", "STATUS", "AGO", "REASON")
+    # A reason and its hint are too long for a column on an 80-column terminal: they go under the
+    # table, one failure each, as `statusmon history` puts its hints.
+    failed = _table("ID", "SERVICE", "STATUS", "AGO")
+    reasons: list[RenderableType] = []
     for failure in frame.failed[:MAX_ROWS]:
-        reason = Text(clean(failure.reason or ""))
-        if failure.hint:
-            reason.append(f"\n→ {failure.hint}", style="cyan")
         failed.add_row(
             clean(failure.id),
             failure.service,
             Text(clean(failure.status), style="red"),
             _ago(frame.now, failure.at),
-            reason,
         )
-    parts.append(Text(f"\nFailed in the last {_window(frame)}", style="bold underline"))
-    parts.append(failed if frame.failed else Text(f"No failures in the last {_window(frame)}.", style="dim"))
+        reasons.append(
+            Text.assemble((clean(failure.id), "bold"), ": ", clean(failure.reason or "no reason given"))
+        )
+        if failure.hint:
+            reasons.append(Padding(Text(f"→ {failure.hint}", style="cyan"), (0, 0, 0, 2)))
+    parts.append(Text(f"\nFailed in the last {_window(frame)} ({len(frame.failed)})", style="bold underline"))
+    if frame.failed:
+        parts += [failed, Text(), *reasons]
+    else:
+        parts.append(Text(f"No failures in the last {_window(frame)}.", style="dim"))
     parts += [more] if (more := _more(MAX_ROWS, len(frame.failed))) else []
     if frame.older_failures:
         parts.append(
