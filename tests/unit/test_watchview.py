@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -59,17 +61,16 @@ def _frame(**kwargs: object) -> watchview.Frame:
     return watchview.build_frame(watched, failed, now=NOW, **kwargs)  # type: ignore[arg-type]
 
 
+def _show(read: Callable[[], watchview.Frame], screen: Console, **kwargs: Any) -> str:
+    """What ``watch`` prints on ``screen`` (a StringIO console) reading ``read``."""
+    options: dict[str, Any] = {"table_name": "t", "output": Output.TABLE, "interval": 5, "once": False}
+    watchview.show(read, out=screen, **{**options, **kwargs})
+    return screen.file.getvalue()  # type: ignore[attr-defined]
+
+
 def _plain(frame: watchview.Frame, width: int = 160) -> str:
-    out = io.StringIO()
-    watchview.show(
-        lambda: frame,
-        table_name="statusmon-status",
-        output=Output.TABLE,
-        interval=5,
-        once=True,
-        out=Console(file=out, width=width, highlight=False),
-    )
-    return out.getvalue()
+    screen = Console(file=io.StringIO(), width=width, highlight=False)
+    return _show(lambda: frame, screen, table_name="statusmon-status", once=True)
 
 
 def test_in_flight_longest_first_with_short_ids_and_durations() -> None:
@@ -243,20 +244,11 @@ def test_without_a_terminal_each_refresh_appends_a_frame_until_ctrl_c() -> None:
         if len(waits) == 3:
             raise KeyboardInterrupt
 
-    out = io.StringIO()
-    watchview.show(
-        _frame,
-        table_name="t",
-        output=Output.TABLE,
-        interval=2,
-        once=False,
-        out=Console(file=out, width=160),
-        sleep=sleep,
-    )
+    printed = _show(_frame, Console(file=io.StringIO(), width=160), interval=2, sleep=sleep)
     # Then three frames were printed, one each interval, and the watch returned (exit 0)
-    assert out.getvalue().count("statusmon watch: t at 2026-11-24 12:00:00 UTC") == 3
+    assert printed.count("statusmon watch: t at 2026-11-24 12:00:00 UTC") == 3
     assert waits == [2, 2, 2]
-    assert "\x1b" not in out.getvalue()
+    assert "\x1b" not in printed
 
 
 def test_on_a_terminal_the_frame_is_redrawn_in_place() -> None:
@@ -269,18 +261,9 @@ def test_on_a_terminal_the_frame_is_redrawn_in_place() -> None:
             raise answer
         return answer
 
-    out = io.StringIO()
-    watchview.show(
-        read,
-        table_name="t",
-        output=Output.TABLE,
-        interval=5,
-        once=False,
-        out=Console(file=out, force_terminal=True, width=160),
-        sleep=lambda _: None,
-    )
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=160)
+    screen = _show(read, terminal, sleep=lambda _: None)
     # Then the live display moved the cursor up to redraw, and ended with the last frame
-    screen = out.getvalue()
     assert "\x1b[2K" in screen  # erase line: the redraw in place
     assert "Failed in the last 1 h (0)" in SGR.sub("", screen)
     assert "every 5 s; Ctrl-C to quit" in SGR.sub("", screen)

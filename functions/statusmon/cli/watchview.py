@@ -91,17 +91,6 @@ class Frame:
     problem: str | None = None
 
 
-def _entry_state(entry: WatchEntry) -> ResourceState:
-    return ResourceState(
-        service=entry.service,
-        resource_type=entry.resource_type,
-        resource_arn=entry.resource_arn,
-        name=entry.name,
-        status=entry.status or "",
-        parent_arn=entry.parent_arn,
-    )
-
-
 def build_frame(
     watched: Sequence[WatchEntry],
     failed: Sequence[ResourceState],
@@ -112,7 +101,7 @@ def build_frame(
     """The frame of one refresh: in flight longest first, failures newest first."""
     in_flight = [
         InFlight(
-            id=short_id(_entry_state(entry)),
+            id=short_id(entry),
             service=entry.service.value,
             status=entry.status,
             since=entry.since,
