@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-cli.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip sync --quiet --python $(BIN)/python --compile-bytecode requirements-dev.txt

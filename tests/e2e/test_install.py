@@ -70,10 +70,12 @@ def test_install_without_then_with_the_local_extra(wheel: Path, tmp_path: Path) 
     _ok(_tool(UV, "venv", "--quiet", "--python", sys.executable, venv))
     python, statusmon = venv / "bin" / "python", venv / "bin" / "statusmon"
     install = [UV, "pip", "install", "--quiet", "--python", python]
-    _ok(_tool(*install, "-c", ROOT / "requirements.txt", wheel))
+    _ok(_tool(*install, "-c", ROOT / "requirements.txt", "-c", ROOT / "requirements-cli.txt", wheel))
     # Then the query and operate commands are there
     assert _ok(_run(statusmon, "--version", cwd=tmp_path)).out.strip() == f"statusmon {__version__}"
     assert "--stack NAME" in _ok(_run(statusmon, "status", "--help", cwd=tmp_path)).out
+    assert "--once" in _ok(_run(statusmon, "watch", "--help", cwd=tmp_path)).out
+    assert "complete" in _ok(_run(statusmon, "completion", "bash", cwd=tmp_path)).out
     # And the local commands say in one line what to install, and exit 2
     for command in ("demo", "emulator"):
         result = _run(statusmon, command, cwd=tmp_path)

@@ -27,6 +27,12 @@ exit codes: 0 complete, 1 failed or deleted (the reason and what to do on stderr
   statusmon sweep --hot --stack statusmon""",
     "redrive": """example: after an SNS outage, send what is still pending
   statusmon redrive --stack statusmon""",
+    "watch": """example: keep an eye on what runs and what broke today, at a terminal
+  statusmon watch --stack statusmon --failed-within 24
+one frame, for a script or a chat bot
+  statusmon watch --once --output json""",
+    "completion": """example: completion for every new bash (zsh and fish: see the README)
+  statusmon completion bash > ~/.local/share/bash-completion/completions/statusmon""",
     "demo": """example: the whole monitor on this machine, no AWS account (statusmon[local])
   statusmon demo""",
 }

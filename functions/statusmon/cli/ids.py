@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from statusmon.domain.arns import dataset_group_of, parse_resource_arn
 from statusmon.domain.model import ResourceState
@@ -56,7 +57,18 @@ class Resolved:
     state: ResourceState | None
 
 
-def short_id(state: ResourceState) -> str:
+class Named(Protocol):
+    """What an id is made of: a recorded state, or a hot watch entry."""
+
+    @property
+    def service(self) -> Service: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def parent_arn(self) -> str | None: ...
+
+
+def short_id(state: Named) -> str:
     if state.service is Service.PERSONALIZE:
         group = dataset_group_of(state.parent_arn)
         return f"{group}/{state.name}" if group else state.name

@@ -25,6 +25,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from statusmon import __version__
 from statusmon.adapters import aws, sns
@@ -39,7 +40,7 @@ from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.run import run_redrive, sweep_and_deliver, watch_and_deliver
 from statusmon.settings import ENV_PREFIX, Settings, SettingsError, check_endpoints, load_settings
 
-from . import ids, render
+from . import completion, ids, render, watchview
 from . import wait as waiting
 from .examples import add_examples
 from .progress import Progress
@@ -322,6 +323,30 @@ def _report_delivery(report: DeliveryReport) -> None:
         )
 
 
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.interval < watchview.MIN_INTERVAL:
+        raise UsageError(f"--interval is in seconds, at least {watchview.MIN_INTERVAL:g}")
+    if args.failed_within <= 0:
+        raise UsageError("--failed-within is in hours, more than 0")
+    table_name = _table(settings)
+    store = StatusStore(table_name)
+    within = timedelta(hours=args.failed_within)
+    watchview.show(
+        lambda: watchview.read_frame(store, failed_within=within),
+        table_name=table_name,
+        output=_output(args),
+        interval=args.interval,
+        once=args.once,
+    )
+    # Ctrl-C is how a watch ends, as it is for top: 0 (`--once` interrupted is 130, as any command).
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace, settings: Settings | None) -> int:
+    print(completion.script(args.shell))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings | None) -> int:
     # Local mode only: moto server and the emulator, imported when asked for.
     from statusmon.local.demo import run_demo  # noqa: PLC0415
@@ -457,6 +482,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     redrive.set_defaults(func=cmd_redrive)
 
+    watch = commands.add_parser(
+        "watch",
+        help="what is in flight and what failed recently, refreshed in place (Ctrl-C to quit)",
+        description="What is in flight and what failed recently, from the status table, refreshed "
+        "in place on a terminal; plain frames, one each refresh, when stdout is not a terminal. "
+        "NO_COLOR turns colours off. Ctrl-C quits (exit 0).",
+        parents=deployed,
+    )
+    watch.add_argument(
+        "--interval",
+        type=float,
+        default=watchview.DEFAULT_INTERVAL,
+        metavar="SECONDS",
+        help=f"seconds between refreshes (default {watchview.DEFAULT_INTERVAL:g})",
+    )
+    watch.add_argument(
+        "--failed-within",
+        type=float,
+        default=watchview.DEFAULT_FAILED_WITHIN_HOURS,
+        metavar="HOURS",
+        help=f"list failures of the last HOURS (default {watchview.DEFAULT_FAILED_WITHIN_HOURS:g}); "
+        "older ones are counted",
+    )
+    watch.add_argument("--once", action="store_true", help="print one frame and exit")
+    watch.set_defaults(func=cmd_watch)
+
+    shell_completion = commands.add_parser(
+        "completion",
+        help="print the shell completion script (bash, zsh or fish)",
+        description="Print the completion script of SHELL; to install it: "
+        + "; ".join(completion.install_hint(shell) for shell in completion.SHELLS),
+    )
+    shell_completion.add_argument(
+        "shell", choices=completion.SHELLS, metavar="SHELL", help="bash, zsh or fish"
+    )
+    shell_completion.set_defaults(func=cmd_completion, offline=True)
+
     demo = commands.add_parser(
         "demo", help="the whole monitor locally, with a scripted story of failures (statusmon[local])"
     )
@@ -475,6 +537,8 @@ Command = Callable[[argparse.Namespace, Settings | None], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    completion.complete(parser)  # answers a shell's TAB and exits; returns at once otherwise
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] and arguments[0] in LOCAL_COMMANDS and (problem := _missing_local_extra(arguments[0])):
         _say(f"statusmon: error: {problem}")
@@ -483,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from statusmon_emulator.cli import main as emulator_main  # noqa: PLC0415
 
         return emulator_main(arguments[1:])
-    return _run(build_parser().parse_args(arguments))
+    return _run(parser.parse_args(arguments))
 
 
 def _run(args: argparse.Namespace) -> int:
