@@ -70,7 +70,7 @@ from statusmon.adapters import store as store_module
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.store import MarkItem, ServiceItem, StateItem, StatusStore, service_pk
 from statusmon.domain.digest import BUCKETS
-from statusmon.domain.vocabulary import Service
+from statusmon.domain.vocabulary import Phase, Service, phase
 from statusmon.local.services import LocalServices, local_services, patched_environment
 from statusmon.logic.run import run_sweep, sweep_and_deliver
 from statusmon.logic.sweep import DESCRIBE_WORKERS, SweepReport
@@ -108,6 +108,7 @@ class Measure:
     # PutItem/UpdateItem/DeleteItem (bookkeeping, bucket marks).
     items_written: int = 0
     transact_items: int = 0
+    watch_moves: int = 0
     items_read: int = 0  # items the Query pages returned
     bytes_read: int = 0  # their size (DynamoDB's item sizes)
     read_units: float = 0.0
@@ -376,6 +377,13 @@ def check(reports: list[SweepReport], what: str) -> None:
 def absorb(measure: Measure, reports: list[SweepReport]) -> None:
     """What the sweep's own reports say (every run must cost the same; the last run's counts stay)."""
     measure.transitions = sum(len(r.recorded) for r in reports)
+    # The hot watch moves in the same transactions: an in-flight state puts its entry, the end of an
+    # in-flight episode deletes it (nothing else is on the watch here: no CloudTrail discovery).
+    measure.watch_moves = sum(
+        t.new.phase is Phase.IN_FLIGHT or phase(t.new.service, t.previous_status) is Phase.IN_FLIGHT
+        for r in reports
+        for t in r.recorded
+    )
     measure.alerts = sum(r.alerts_queued for r in reports)
     measure.events = sum(r.events_queued for r in reports)
     measure.buckets_read = sum(r.buckets_read for r in reports)
@@ -397,8 +405,8 @@ def measure_real(
         check(reports, label)
         absorb(measure, reports)
         # A transition's transaction: state item, history item, its bucket's generation (+ an outbox
-        # item for its event, + one for its alert).
-        expected = 3 * measure.transitions + measure.events + measure.alerts
+        # item for its event, + one for its alert, + its watch entry's put or delete).
+        expected = 3 * measure.transitions + measure.events + measure.alerts + measure.watch_moves
         if measure.transact_items != expected:
             raise SystemExit(
                 f"{label}: transactions carried {measure.transact_items} items, expected {expected}"
