@@ -17,7 +17,6 @@ EventBridge outage delays events without blocking alerts, and the reverse.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from statusmon.domain.model import Alert, OutboxMessage, Transition, iso
@@ -64,8 +63,10 @@ def outbox_stuck_event(alert: Alert) -> OutboxMessage:
         detail = {**event_detail(transition, trim), "stuck_since": iso(alert.stuck_since), "hint": alert.hint}
         return json.dumps(detail, sort_keys=True)
 
-    message = _outbox(transition, severity=alert.severity, body=fitting(render, DETAIL_BUDGET))
-    return replace(message, subject=STUCK_DETAIL_TYPES[transition.new.resource_type])
+    detail_type = STUCK_DETAIL_TYPES[transition.new.resource_type]
+    return _outbox(
+        transition, severity=alert.severity, body=fitting(render, DETAIL_BUDGET), detail_type=detail_type
+    )
 
 
 def wants_event(transition: Transition) -> bool:
@@ -76,17 +77,20 @@ def wants_event(transition: Transition) -> bool:
 def outbox_event(transition: Transition, *, severity: str) -> OutboxMessage:
     """The event as it waits in the outbox: ``subject`` is its detail-type, ``body`` its detail."""
     body = fitting(lambda trim: json.dumps(event_detail(transition, trim), sort_keys=True), DETAIL_BUDGET)
-    return _outbox(transition, severity=severity, body=body)
+    return _outbox(
+        transition, severity=severity, body=body, detail_type=DETAIL_TYPES[transition.new.resource_type]
+    )
 
 
-def _outbox(transition: Transition, *, severity: str, body: str) -> OutboxMessage:
+def _outbox(transition: Transition, *, severity: str, body: str, detail_type: str) -> OutboxMessage:
+    """An outbox item of the events channel: ``subject`` is the event's detail-type."""
     state = transition.new
     return OutboxMessage(
         channel=EVENTS_CHANNEL,
         transition_id=transition.transition_id,
         detected_at=transition.detected_at,
         severity=severity,
-        subject=DETAIL_TYPES[state.resource_type],
+        subject=detail_type,
         body=body,
         attributes={"source": SOURCE, "resource": state.resource_arn},
     )
