@@ -11,11 +11,11 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-cli.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-cli.txt requirements-dev.txt pyproject.toml setup.py local/pyproject.toml local/setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip sync --quiet --python $(BIN)/python --compile-bytecode requirements-dev.txt
-	$(UV) pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e .
+	$(UV) pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e . -e local
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -64,10 +64,12 @@ bench: setup
 bench-coldstart: setup
 	$(BIN)/python bench/coldstart_bench.py
 
-# The wheel and sdist of the statusmon command (pip/pipx install dist/statusmon-*.whl), checked as PyPI would.
+# The wheels and sdists of statusmon (the command) and statusmon-local (its [local] extra: the
+# emulator and the demo), one version, checked as PyPI would. README: "Install the command".
 dist: setup
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/python -m build --no-isolation --outdir dist local
 	$(BIN)/twine check --strict dist/*
 
 clean:

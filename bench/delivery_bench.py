@@ -63,8 +63,6 @@ from statusmon.adapters import table_schema as schema
 from statusmon.adapters.store import StateItem, StatusStore
 from statusmon.domain.model import Observation, OutboxMessage, Transition
 from statusmon.domain.vocabulary import ResourceType, Service
-from statusmon.local.pipeline import drain_queue, subscribe_queue
-from statusmon.local.services import moto_server, patched_environment
 from statusmon.logic.alerts import SNS_CHANNEL, outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.deliver import (
@@ -79,6 +77,8 @@ from statusmon.logic.deliver import (
 from statusmon.logic.policy import AlertPolicy, decide
 from statusmon.logic.run import publishers
 from statusmon.settings import load_settings
+from statusmon_local.pipeline import drain_queue, subscribe_queue
+from statusmon_local.services import moto_server, patched_environment
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -71,10 +71,10 @@ from statusmon.adapters import table_schema as schema
 from statusmon.adapters.store import MarkItem, ServiceItem, StateItem, StatusStore, service_pk
 from statusmon.domain.digest import BUCKETS
 from statusmon.domain.vocabulary import Phase, Service, phase
-from statusmon.local.services import LocalServices, local_services, patched_environment
 from statusmon.logic.run import run_sweep, sweep_and_deliver
 from statusmon.logic.sweep import DESCRIBE_WORKERS, SweepReport
 from statusmon.settings import Settings, load_settings
+from statusmon_local.services import LocalServices, local_services, patched_environment
 
 CHANGE_AFTER_SECONDS = 60.0  # seeded transitions fire when the frozen clock is advanced this far
 PAGE = 100  # DescribeProjects / ListDatasetImportJobs page size

@@ -48,9 +48,9 @@ from cost_model import PRICES
 
 from statusmon.adapters.store import StatusStore
 from statusmon.domain.vocabulary import Service
-from statusmon.local.services import LocalServices, local_services, patched_environment
 from statusmon.logic.run import run_sweep, run_watch
 from statusmon.settings import Settings, load_settings
+from statusmon_local.services import LocalServices, local_services, patched_environment
 
 RUNS_PER_MONTH = 43_200  # rate(1 minute), 30 days
 LATENCY_MS = 20

@@ -5,7 +5,7 @@ What ships is what a handler imports that the Lambda runtime does not already ha
 - the pins of ``requirements.txt`` (one lock for the command and the asset, so versions cannot
   drift) minus :data:`RUNTIME_PROVIDED`, downloaded by pip as wheels for the Lambda platform
   (arm64 by default) and Python version;
-- the ``statusmon`` package without its local-only parts (the CLI, the demo);
+- the ``statusmon`` package without the CLI (local mode is not in it: it is statusmon-local);
 - minus what no handler imports: Powertools' API routers and unused utilities, type stubs;
 - plus bytecode, compiled by a CPython of the runtime's own version (a ``.pyc`` is only read by the
   minor version that wrote it, and Lambda's ``/var/task`` is read-only, so without it every cold
@@ -42,8 +42,8 @@ PACKAGE = "statusmon"
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
 )
-# The CLI and the demo run on laptops and in CI, never in Lambda.
-_NOT_SHIPPED = ("cli", "local", "__pycache__", "*.pyc", "py.typed")
+# The CLI runs on laptops and in CI, never in Lambda (local mode is another distribution, local/).
+_NOT_SHIPPED = ("cli", "__pycache__", "*.pyc", "py.typed")
 # pip leaves these in --target; a Lambda needs no console scripts, bytecode for another Python, type
 # stubs or C sources.
 _PRUNED = ("bin", "__pycache__", "*-stubs")

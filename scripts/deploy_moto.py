@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from statusmon.local.services import moto_server
+from statusmon_local.services import moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "statusmon-moto"

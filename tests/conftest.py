@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from statusmon.local.services import moto_server
+from statusmon_local.services import moto_server
 
 # Every test runs with fake credentials and a region, never a real account.
 os.environ.update(

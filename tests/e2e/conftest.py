@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from statusmon.local.pipeline import drain_queue, subscribe_queue
+from statusmon_local.pipeline import drain_queue, subscribe_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def base_env(moto_url: str) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_REGION="us-east-1",
         AWS_ENDPOINT_URL=moto_url,
-        PYTHONPATH=os.pathsep.join([str(ROOT / "functions"), str(ROOT / "emulator")]),
+        PYTHONPATH=os.pathsep.join([str(ROOT / "functions"), str(ROOT / "local")]),
     )
     return env
 

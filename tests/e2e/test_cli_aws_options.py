@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from statusmon.local import pipeline
+from statusmon_local import pipeline
 from tests.e2e.conftest import World, one_line_error, run_statusmon
 
 PROFILE = "statusmon-e2e"

@@ -13,7 +13,7 @@ def test_demo_tells_the_story_and_exits_cleanly() -> None:
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(ROOT),
-        "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT / 'emulator'}",
+        "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT / 'local'}",
     }
     env |= {k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")}  # measure the subprocess too
     # When the user runs the demo

@@ -41,25 +41,56 @@ def _ok(result: Result) -> Result:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make dist``: both distributions, each wheel built from its sdist as an installer would."""
     dist = tmp_path_factory.mktemp("dist")
-    _ok(_tool(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, ROOT))
+    for project in (ROOT, ROOT / "local"):
+        _ok(_tool(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, project))
     _ok(_tool(Path(sys.executable).with_name("twine"), "check", "--strict", *sorted(dist.iterdir())))
-    (built,) = dist.glob("*.whl")
-    return built
+    return dist
 
 
-def test_the_wheel_holds_the_command_and_the_emulator_only(wheel: Path) -> None:
-    # Given the built wheel; Then it is the version written in statusmon/__init__.py
-    assert wheel.name == f"statusmon-{__version__}-py3-none-any.whl"
+@pytest.fixture(scope="module")
+def wheel(dist: Path) -> Path:
+    return dist / f"statusmon-{__version__}-py3-none-any.whl"
+
+
+def _metadata(wheel: Path) -> str:
+    name, version = wheel.name.split("-")[:2]
+    return zipfile.ZipFile(wheel).read(f"{name}-{version}.dist-info/METADATA").decode()
+
+
+def test_the_wheel_holds_the_command_only(wheel: Path) -> None:
+    # Given the built wheel, named with the version written in statusmon/__init__.py
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names}
-    # And it holds statusmon and the emulator, no tests, benchmarks, scripts or CDK code
-    assert top == {"statusmon", "statusmon_emulator", f"statusmon-{__version__}.dist-info"}
+    # And it holds statusmon only: no local mode, tests, benchmarks, scripts or CDK code
+    assert top == {"statusmon", f"statusmon-{__version__}.dist-info"}
     assert "statusmon/cli/main.py" in names
-    assert "statusmon/local/demo.py" in names
-    metadata = zipfile.ZipFile(wheel).read(f"statusmon-{__version__}.dist-info/METADATA").decode()
+    assert not [name for name in names if "local" in name.split("/")[1]]
+    # And its [local] extra is statusmon-local at this very version
+    metadata = _metadata(wheel)
     assert "Provides-Extra: local" in metadata
+    assert f'Requires-Dist: statusmon-local=={__version__}; extra == "local"' in metadata
+    assert not [line for line in metadata.splitlines() if line.startswith("Requires-Dist: moto")]
+
+
+def test_the_local_extra_is_a_distribution_of_the_same_version(dist: Path) -> None:
+    # Given the local extra's wheel and sdist, built from local/ (the wheel from the sdist)
+    wheel = dist / f"statusmon_local-{__version__}-py3-none-any.whl"
+    assert (dist / f"statusmon_local-{__version__}.tar.gz").is_file()
+    names = zipfile.ZipFile(wheel).namelist()
+    # Then it holds the emulator and the local wiring, nothing of the base package
+    assert {name.split("/")[0] for name in names} == {
+        "statusmon_emulator",
+        "statusmon_local",
+        f"statusmon_local-{__version__}.dist-info",
+    }
+    assert "statusmon_local/demo.py" in names
+    assert "statusmon_emulator/server.py" in names
+    # And it requires statusmon at exactly its own version, and moto server
+    metadata = _metadata(wheel)
+    assert f"Requires-Dist: statusmon=={__version__}" in metadata
     assert "Requires-Dist: moto[server]" in metadata
 
 
@@ -86,8 +117,9 @@ def test_install_without_then_with_the_local_extra(wheel: Path, tmp_path: Path) 
         ]
     assert _run(python, "-c", "import moto").code != 0
 
-    # When the extra is added
-    _ok(_tool(*install, "-c", ROOT / "requirements-dev.txt", f"statusmon[local] @ {wheel.as_uri()}"))
+    # When the extra is added (statusmon-local found next to the wheel, as on an index)
+    extra = f"statusmon[local] @ {wheel.as_uri()}"
+    _ok(_tool(*install, "--find-links", wheel.parent, "-c", ROOT / "requirements-dev.txt", extra))
     # Then the demo runs its whole story from the installed package
     demo = _ok(_run(statusmon, "demo", cwd=tmp_path))
     assert "5 alerts and 3 failure events" in demo.out

@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from statusmon.adapters import table_schema
-from statusmon.local import pipeline
+from statusmon_local import pipeline
 from tests.e2e.conftest import Result, World, run_statusmon
 
 BROKEN_MANIFEST = b"this is not json\n{also not\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from statusmon.local import pipeline
+from statusmon_local import pipeline
 from tests.e2e.conftest import World, run_statusmon
 
 BROKEN_MANIFEST = b"this is not json\n{also not\n"

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from statusmon.local import pipeline
+from statusmon_local import pipeline
 from tests.e2e.conftest import Result, World, one_line_error, run_statusmon, start_statusmon
 
 DONE = 3600  # longer than every emulated lifecycle

@@ -15,7 +15,7 @@ from botocore.config import Config
 try:
     import statusmon_emulator  # noqa: F401
 except ImportError:  # editable install made before the package existed: use the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "emulator"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "local"))
 
 from statusmon_emulator import Emulator
 

@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from statusmon.local.services import free_port
 from statusmon_emulator import cli
+from statusmon_local.services import free_port
 
 
 def _stop_when_up(port: int, seen: dict[str, object]) -> None:

@@ -16,7 +16,7 @@ import time
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from statusmon.local.services import moto_server
+from statusmon_local.services import moto_server
 from tests.faults.machine import TALLY, StatusmonMachine
 
 

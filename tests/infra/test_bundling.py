@@ -36,10 +36,10 @@ from infra.bundling import (
 )
 from infra.function import ARCHITECTURE, RUNTIME
 from statusmon.adapters.store import StatusStore
-from statusmon.local.pipeline import drain_queue, subscribe_queue
 from statusmon.logic.alerts import outbox_message
 from statusmon.logic.changes import detect_changes
 from statusmon.logic.policy import AlertPolicy, decide
+from statusmon_local.pipeline import drain_queue, subscribe_queue
 from tests.infra.conftest import ROOT, cdk_json_context
 from tests.integration.streams import stream_event
 from tests.unit.factories import NOW, dataset
@@ -61,6 +61,7 @@ NOT_IN_ASSET = (
     "pydantic_settings",
     "dotenv",
     "statusmon_emulator",
+    "statusmon_local",
     "bin",
 )
 
@@ -77,7 +78,7 @@ for path in json.loads(sys.argv[2]):
     print("imported", path)
 leaked = [p for p in sys.path if "site-packages" in p]
 assert not leaked, leaked
-unwanted = ("statusmon.cli", "statusmon.local", "pydantic", "boto3", "s3transfer")
+unwanted = ("statusmon.cli", "statusmon_local", "pydantic", "boto3", "s3transfer")
 loaded = sorted(m for m in sys.modules if m.startswith(unwanted))
 assert not loaded, loaded
 """

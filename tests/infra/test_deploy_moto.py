@@ -22,7 +22,7 @@ import pytest
 
 from statusmon.adapters.stack_outputs import outputs_of
 from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
-from statusmon.local.services import moto_server
+from statusmon_local.services import moto_server
 from tests.infra.conftest import ROOT
 
 ACCOUNT = "123456789012"  # moto's default account

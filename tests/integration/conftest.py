@@ -12,8 +12,8 @@ import pytest
 
 from statusmon.adapters import sns
 from statusmon.adapters.store import StatusStore
-from statusmon.local.pipeline import drain_queue, subscribe_queue
 from statusmon.settings import get_settings
+from statusmon_local.pipeline import drain_queue, subscribe_queue
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 
 from statusmon.adapters.store import StatusStore
-from statusmon.local.pipeline import drain_queue, subscribe_queue
 from statusmon.logic.chat import CHAT_CHANNEL
 from statusmon.logic.run import run_redrive, sweep_and_deliver
 from statusmon.settings import load_settings
+from statusmon_local.pipeline import drain_queue, subscribe_queue
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "chat.schema.json").read_text())
 REASON = "Input CSV is missing the following columns: [USER_ID]"

@@ -14,10 +14,10 @@ import pytest
 
 from statusmon.adapters.store import StatusStore
 from statusmon.domain.arns import console_url
-from statusmon.local.pipeline import drain_queue, route_events, subscribe_queue
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.run import run_redrive, sweep_and_deliver
 from statusmon.settings import load_settings
+from statusmon_local.pipeline import drain_queue, route_events, subscribe_queue
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "events.schema.json").read_text())
 ALL_OURS = {"source": ["statusmon"]}

@@ -51,8 +51,9 @@ DEFAULT_TABLE = "statusmon-status"
 DEFAULT_TOPIC = "statusmon-alerts"
 # botocore's own rule for a region name (what it would reject deep inside, with a traceback).
 _REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
-# What `pip install statusmon[local]` adds: moto server (the emulator needs nothing more).
-LOCAL_MODULES = ("moto", "flask", "werkzeug")
+# What `pip install statusmon[local]` adds: the statusmon-local distribution (the emulator, the
+# local wiring and the demo) and the moto server it runs.
+LOCAL_MODULES = ("statusmon_local", "statusmon_emulator", "moto", "flask", "werkzeug")
 LOCAL_COMMANDS = ("demo", "emulator")
 
 
@@ -349,7 +350,7 @@ def cmd_completion(args: argparse.Namespace, settings: Settings | None) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings | None) -> int:
     # Local mode only: moto server and the emulator, imported when asked for.
-    from statusmon.local.demo import run_demo  # noqa: PLC0415
+    from statusmon_local.demo import run_demo  # noqa: PLC0415
 
     return run_demo()
 

@@ -21,11 +21,11 @@ from statusmon.adapters import events, sns
 from statusmon.adapters.store import StatusStore
 from statusmon.cli import render
 from statusmon.domain.model import utcnow
-from statusmon.local import pipeline
-from statusmon.local.services import LocalServices, local_services, patched_environment
 from statusmon.logic.run import make_source, run_redrive, sweep_and_deliver
 from statusmon.logic.watch import watch
 from statusmon.settings import Settings, load_settings
+from statusmon_local import pipeline
+from statusmon_local.services import LocalServices, local_services, patched_environment
 
 TICK_SECONDS = 0.25  # real time between scheduled sweeps
 CLOCK_STEP = 2.0  # emulated seconds that pass between two sweeps
