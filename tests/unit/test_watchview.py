@@ -95,6 +95,8 @@ def test_in_flight_longest_first_with_short_ids_and_durations() -> None:
     [
         (timedelta(seconds=-3), "0 s"),
         (timedelta(seconds=59), "59 s"),
+        (timedelta(seconds=119), "119 s"),
+        (timedelta(minutes=2), "2 min"),
         (timedelta(minutes=7, seconds=59), "7 min"),
         (timedelta(hours=1), "1 h"),
         (timedelta(hours=1, minutes=35), "1 h 35 min"),

@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from statusmon.adapters.errors import AwsError
+from statusmon.cli import timefmt
 from statusmon.cli.ids import short_id
 from statusmon.cli.render import Output, clean
 from statusmon.cli.render import text as text_rows
@@ -148,17 +149,11 @@ def read_frame(table: Reader, *, now: datetime | None = None, failed_within: tim
 
 
 def age(span: timedelta) -> str:
-    """A span to the second under a minute, to the minute under two days ("1 h 35 min"): a view
-    refreshed every few seconds shows it move (alerts round to the hour: logic.stuck.duration)."""
+    """A span to the second under two minutes, to the minute under two days ("1 h 35 min"), as
+    ``wait`` says its durations: a view refreshed every few seconds shows it move (alerts round to
+    the hour: logic.stuck.duration, used here past two days)."""
     seconds = max(int(span.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 48 * 3600:
-        hours, minutes = divmod(seconds // 60, 60)
-        if not hours:
-            return f"{minutes} min"
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return duration(span)
+    return timefmt.duration(seconds) if seconds < 2 * timefmt.DAY else duration(span)
 
 
 def _ago(now: datetime, moment: datetime | None) -> str:
