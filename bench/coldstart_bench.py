@@ -64,6 +64,9 @@ FIRST_CALL = {
     "poll_personalize": (("StateItem", "ServiceItem"), "personalize"),
     "notify": (("OutboxItem",), "sns"),
     "redrive": (("OutboxItem",), "sns"),
+    # An idle watch run reads the watch list and creates no service client; a discovery only writes it.
+    "watch": (("WatchItem",), ""),
+    "discover": (("WatchItem",), ""),
 }
 
 IMPORT_CHILD = """
