@@ -17,15 +17,16 @@ Run with ``make bench-coldstart`` (or ``.venv/bin/python bench/coldstart_bench.p
 
 The interpreter is the runtime's version when one is found (the asset has bytecode for it),
 otherwise this one, with an asset built for it without bytecode; the output says which.
-``--baseline DIR`` measures another asset folder in the same run (e.g. one built from an older
-commit). The tables go to the coldstart section of ``docs/benchmarks.md``. Nothing here asserts:
-it measures.
+``--baseline-commit REV`` measures, in the same run, the same asset with the statusmon package as
+it was at REV (before a change, say); ``--baseline DIR`` measures any other asset folder. The
+tables go to the coldstart section of ``docs/benchmarks.md``. Nothing here asserts: it measures.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
 import random
 import shlex
@@ -33,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -241,6 +243,8 @@ def measure(args: argparse.Namespace) -> Results:
         measured = [Asset.measure("this build", here, work)]
         if args.baseline:
             measured.append(Asset.measure("baseline", Path(args.baseline).resolve(), work))
+        if args.baseline_commit:
+            measured.append(baseline_at(args.baseline_commit, local, work))
         boto3 = Series(BOTO3)
         imports: dict[str, dict[str, Series]] = {}
         first_calls: dict[str, dict[str, Series]] = {}
@@ -357,12 +361,47 @@ def first_call_table(results: Results) -> str:
     return "\n".join(rows)
 
 
+def baseline_at(revision: str, bundler: PipBundling, work: Path) -> Asset:
+    """The asset as this build, with the statusmon package as it was at ``revision``."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if commit.returncode != 0:
+        raise SystemExit(f"--baseline-commit: {revision!r} is not a commit of this repository")
+    label = commit.stdout.strip()
+    progress(f"building the baseline: the statusmon package at {label}")
+    source = work / "baseline-source"
+    source.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", label, f"functions/{PACKAGE}"], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(source, filter="data")
+    at_revision = PipBundling(
+        platform=bundler.platform,
+        python_version=bundler.python_version,
+        interpreter=bundler.interpreter,
+        source=source / "functions" / PACKAGE,
+    )
+    return Asset.measure(f"at {label}", build(at_revision, work / "baseline"), work)
+
+
 def baseline_note(results: Results) -> str:
     if len(results.measured) < 2:
         return ""
+    baseline = results.measured[1].label
+    what = (
+        f"the statusmon package as it was at commit {baseline.removeprefix('at ')} (`--baseline-commit`),"
+        " built as this build is, with the same dependencies"
+        if baseline.startswith("at ")
+        else "the folder given with `--baseline`"
+    )
     return (
-        " The baseline is the folder given with `--baseline`, measured in the same run on the same"
-        " runtime stand-in."
+        f" The rows labelled {baseline} are {what}, measured in the same run on the same runtime"
+        " stand-in, interleaved with this build's."
     )
 
 
@@ -389,7 +428,7 @@ Interpreter: {results.interpreter_note}.
 
 Built by `infra/bundling.py` as `cdk synth` builds it: the pins of `requirements.txt` minus what
 the runtime provides (boto3, botocore, s3transfer, jmespath, urllib3, python-dateutil, six), the
-`statusmon` package without the CLI and the demo, no Powertools utility or X-Ray integration the
+`statusmon` package without the CLI, no Powertools utility or X-Ray integration the
 handlers never import, and bytecode compiled for the runtime's Python. Sizes are the files' bytes
 (`du` counts the folders too); "zipped" is the archive Lambda receives.{baseline_note(results)}
 
@@ -411,8 +450,11 @@ class it has.
 the DynamoDB client behind each PynamoDB model it calls (once per model where each has a session of
 its own, once in all where they share one), and its source's or SNS's client. Nothing is sent.
 Most of it is the botocore session's one-time work for its first client: registering its
-handlers, decoding its endpoint data (about a megabyte of JSON) and listing the service models on
-disk; each further client of the same session costs a fraction of that.
+handlers and decoding its endpoint data (about a megabyte of JSON), then each service's model and
+endpoint rules; each further client of the same session costs a fraction of that. botocore's own
+loader would also list every service model on disk (some 440 directories) before it loads a
+service's first model of a kind; the session's loader (`statusmon.adapters.aws.ModelLoader`) goes
+straight to the service's directory.
 """
 
 
@@ -425,6 +467,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--baseline", help="an asset folder to measure alongside (e.g. built from an older commit)"
+    )
+    parser.add_argument(
+        "--baseline-commit",
+        metavar="REV",
+        help="measure alongside the statusmon package as it was at REV (this checkout's pinned "
+        "dependencies, the same build), e.g. HEAD before a change",
     )
     parser.add_argument(
         "--output",
