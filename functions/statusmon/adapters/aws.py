@@ -2,9 +2,9 @@
 
 Every client statusmon makes (sources, SNS, CloudFormation, the table's setup) and every PynamoDB
 model's connection come from :func:`session`: a session registers its handlers and reads botocore's
-endpoint data and service list once, for its first client (60-100 ms of a cold start, measured by
-bench/coldstart_bench.py; :class:`ModelLoader` takes the service list out of it), and PynamoDB
-alone would open one per model. The clients are
+endpoint data once, for its first client (most of a first invocation's 40-50 ms of setup, measured
+by bench/coldstart_bench.py; :class:`ModelLoader` spares it botocore's listing of every service
+model), and PynamoDB alone would open one per model. The clients are
 botocore's, made the way ``boto3.client`` makes them (boto3 adds only resources and S3 transfers,
 which statusmon does not use), so a Lambda never imports boto3 or s3transfer. They honour
 ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` and the rest of the standard configuration
