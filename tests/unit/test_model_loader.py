@@ -93,3 +93,19 @@ def test_models_on_the_aws_data_path_are_found(tmp_path: Path, monkeypatch: pyte
     ours = aws.session().get_component("data_loader")
     assert ours.load_service_model("preview", "service-2") == model
     assert ours.search_paths == create_loader(str(tmp_path)).search_paths
+
+
+def test_a_botocore_without_the_parts_it_uses_loads_its_own_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a runtime's botocore whose loader has no _find_extras (its internals changed)
+    calls: list[tuple[str, str]] = []
+
+    def botocores_own(self: Loader, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+        calls.append((service_name, type_name))
+        return {"loaded": "by botocore"}
+
+    monkeypatch.delattr(Loader, "_find_extras")
+    monkeypatch.setattr(Loader, "load_service_model", botocores_own)
+    # When the session's loader loads a model, then botocore's own loader does it, unchanged
+    ours = aws.session().get_component("data_loader")
+    assert ours.load_service_model("sns", "service-2") == {"loaded": "by botocore"}
+    assert calls == [("sns", "service-2")]
