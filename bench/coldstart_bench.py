@@ -132,13 +132,15 @@ class Asset:
     unzipped: int = 0
     zipped: int = 0
     bytecode: bool = False
+    about: str = ""  # for a baseline: what it is, in the report's words
 
     @classmethod
-    def measure(cls, label: str, path: Path, zip_dir: Path) -> Asset:
+    def measure(cls, label: str, path: Path, zip_dir: Path, *, about: str = "") -> Asset:
         files = [p for p in path.rglob("*") if p.is_file()]
         archive = shutil.make_archive(str(zip_dir / label.replace(" ", "-")), "zip", path)
         return cls(
             label=label,
+            about=about,
             path=path,
             files=len(files),
             unzipped=sum(p.stat().st_size for p in files),
@@ -242,7 +244,10 @@ def measure(args: argparse.Namespace) -> Results:
         )
         measured = [Asset.measure("this build", here, work)]
         if args.baseline:
-            measured.append(Asset.measure("baseline", Path(args.baseline).resolve(), work))
+            folder = Path(args.baseline).resolve()
+            measured.append(
+                Asset.measure("baseline", folder, work, about="the folder given with `--baseline`")
+            )
         if args.baseline_commit:
             measured.append(baseline_at(args.baseline_commit, local, work))
         boto3 = Series(BOTO3)
@@ -386,22 +391,20 @@ def baseline_at(revision: str, bundler: PipBundling, work: Path) -> Asset:
         interpreter=bundler.interpreter,
         source=source / "functions" / PACKAGE,
     )
-    return Asset.measure(f"at {label}", build(at_revision, work / "baseline"), work)
+    about = (
+        f"the statusmon package as it was at commit {label} (`--baseline-commit`), built as this build"
+        " is, with the same dependencies"
+    )
+    return Asset.measure(f"at {label}", build(at_revision, work / "baseline"), work, about=about)
 
 
 def baseline_note(results: Results) -> str:
     if len(results.measured) < 2:
         return ""
-    baseline = results.measured[1].label
-    what = (
-        f"the statusmon package as it was at commit {baseline.removeprefix('at ')} (`--baseline-commit`),"
-        " built as this build is, with the same dependencies"
-        if baseline.startswith("at ")
-        else "the folder given with `--baseline`"
-    )
+    baseline = results.measured[1]
     return (
-        f" The rows labelled {baseline} are {what}, measured in the same run on the same runtime"
-        " stand-in, interleaved with this build's."
+        f" The rows labelled {baseline.label} are {baseline.about}, measured in the same run on the"
+        " same runtime stand-in, interleaved with this build's."
     )
 
 

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
-
-try:
-    import statusmon_emulator  # noqa: F401
-except ImportError:  # editable install made before the package existed: use the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "local"))
 
 from statusmon_emulator import Emulator
 
