@@ -45,7 +45,7 @@ def test_a_recorded_import_job_call_puts_the_job_on_the_watch_before_any_sweep(
     # When EventBridge delivers the CloudTrail record of a CreateDatasetImportJob
     summary = discover.handler(sample("create_dataset_import_job"), lambda_context)
     # Then the job is on the watch, with the operation that started it
-    assert summary == {"operation": CREATE_DATASET_IMPORT_JOB, "watched": 1, "skipped": None}
+    assert summary == {"operation": CREATE_DATASET_IMPORT_JOB, "watched": 1, "excluded": 0, "skipped": None}
     (entry,) = store.watched()
     assert entry.resource_arn == (
         "arn:aws:personalize:us-east-1:111122223333:dataset-import-job/shop-interactions-20261124"
@@ -119,3 +119,37 @@ def test_an_update_seen_by_cloudtrail_is_recorded_by_the_watch_with_its_operatio
     ]
     # And the settled dataset has left the watch
     assert store.watched() == []
+
+
+def test_an_excluded_projects_call_is_never_watched_alerted_or_deleted(
+    fresh_emulator: Any, configured: StatusStore, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = configured
+    # Given project_names = shoes, and a shoes and a hats project, swept (the silent baseline)
+    monkeypatch.setenv("STATUSMON_PROJECT_NAMES", "shoes")
+    get_settings.cache_clear()
+    settings = get_settings()
+    created = fresh_emulator.seed(
+        rekognition={"projects": [{"name": "shoes", "datasets": [{"type": "TRAIN"}]}, {"name": "hats"}]}
+    )
+    hats_project = created["rekognition"][1]["project_arn"]
+    assert run_sweep(Service.REKOGNITION, settings, store=store).succeeded
+    # When someone creates a hats dataset, and CloudTrail's record of the call reaches discovery
+    rekognition = boto3.client("rekognition")
+    hats = rekognition.create_dataset(ProjectArn=hats_project, DatasetType="TRAIN")["DatasetArn"]
+    event = copy.deepcopy(sample("create_dataset"))
+    event["detail"]["requestParameters"]["projectArn"] = hats_project
+    event["detail"]["responseElements"]["datasetArn"] = hats
+    summary = discover.handler(event, lambda_context)
+    # Then discovery counts it as excluded and puts nothing on the watch
+    assert (summary["watched"], summary["excluded"]) == (0, 1)
+    assert store.watched() == []
+    # And while it is created, then for two sweeps after, nothing records, alerts about or deletes it
+    assert run_watch(settings, store=store).recorded == []
+    fresh_emulator.advance(5)
+    assert run_watch(settings, store=store).recorded == []
+    for _ in range(2):
+        assert run_sweep(Service.REKOGNITION, settings, store=store).recorded == []
+    assert store.get(hats) is None
+    assert store.history(hats) == []
+    assert [m for channel in ("sns", EVENTS_CHANNEL) for m in store.pending(channel)] == []

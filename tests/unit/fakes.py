@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from statusmon.adapters.aws import CallCounter
-from statusmon.adapters.errors import AwsError, NotFoundError, ThrottledError
+from statusmon.adapters.errors import AccessDeniedError, AwsError, NotFoundError, ThrottledError
 from statusmon.adapters.sources import Listing
 from statusmon.domain.digest import bucket_of
 from statusmon.domain.model import (
@@ -38,6 +38,7 @@ class FakeSource:
     detail: dict[str, dict[str, Any]] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)  # the service no longer finds them
+    denied: set[str] = field(default_factory=set)  # the credentials may not describe them
     samples: list[dict[str, Any]] = field(default_factory=list)
     described: list[str] = field(default_factory=list)
     sampled: list[str] = field(default_factory=list)
@@ -54,6 +55,8 @@ class FakeSource:
             raise ThrottledError(f"DescribeDataset {observation.resource_arn}: throttled")
         if observation.resource_arn in self.missing:
             raise NotFoundError(f"DescribeDataset {observation.resource_arn}: not found")
+        if observation.resource_arn in self.denied:
+            raise AccessDeniedError(f"DescribeDataset {observation.resource_arn}: access denied")
         return replace(observation, **self.detail.get(observation.resource_arn, {}))
 
     def wants_error_samples(self, observation: Observation) -> bool:
@@ -147,6 +150,13 @@ class FakeStore:
         self.watch[entry.resource_arn] = replace(current, stuck_at=at)
         self.outbox += outbox
         return True
+
+    def note_denial(self, entry: WatchEntry) -> int:
+        current = self.watch.get(entry.resource_arn)
+        if current is None:
+            return 0
+        self.watch[entry.resource_arn] = replace(current, denials=current.denials + 1)
+        return current.denials + 1
 
     def mirror(self, state: ResourceState) -> bool:
         current = self.watch.get(state.resource_arn)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL
 from statusmon.domain.vocabulary import ResourceType, Service
 from statusmon.logic import operations
@@ -201,3 +202,35 @@ def test_the_calls_are_the_operations_alerts_name() -> None:
     # The rule and the parser know exactly the operations logic.operations names
     watched = {operation for calls in CALLS.values() for operation in calls.operations}
     assert watched == set(operations.OPERATIONS)
+
+
+def test_the_filters_drop_and_count_what_they_exclude() -> None:
+    # Given filters on the project hats and the dataset group other
+    filters = Filters.of(
+        project_names=["hats"],
+        personalize_arns=["arn:aws:personalize:us-east-1:111122223333:dataset-group/other"],
+    )
+    # When the shoes project's datasets are distributed, and a job of the shop group is created
+    distributed = discover(sample("distribute_dataset_entries"), filters)
+    imported = discover(sample("create_dataset_import_job"), filters)
+    # Then nothing is put on the watch, and each excluded resource is counted, without being an error
+    assert (distributed.entries, imported.entries) == ([], [])
+    assert sorted(distributed.excluded) == sorted([TRAIN, TEST])
+    assert imported.excluded == [JOB]
+    assert distributed.skipped is None
+    assert imported.skipped is None
+
+
+def test_the_filters_keep_what_they_include_and_an_import_job_they_cannot_place_yet() -> None:
+    # Given filters that include the shoes project and the shop group
+    filters = Filters.of(
+        project_names=["shoes"],
+        personalize_arns=["arn:aws:personalize:us-east-1:111122223333:dataset-group/shop"],
+    )
+    # Then the shoes dataset and the shop job (by the datasetArn of its call) are watched
+    assert [e.resource_arn for e in discover(sample("update_dataset_entries"), filters).entries] == [TRAIN]
+    assert [e.resource_arn for e in discover(sample("create_dataset_import_job"), filters).entries] == [JOB]
+    # And a job whose call named no dataset is watched: the watch places it by its Describe
+    unplaced = _with("create_dataset_import_job", requestParameters={"jobName": "x"})
+    discovery = discover(unplaced, filters)
+    assert ([e.parent_arn for e in discovery.entries], discovery.excluded) == ([None], [])

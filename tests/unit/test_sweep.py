@@ -10,6 +10,7 @@ from typing import Any
 
 from statusmon.adapters.errors import NotFoundError
 from statusmon.adapters.sources import Listing
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import (
     ResourceState,
     ServiceMeta,
@@ -366,3 +367,41 @@ def test_an_unknown_status_in_the_baseline_is_reported_not_alerted() -> None:
     assert report.unknown_statuses == {"CREATE QUEUED"}
     assert store.outbox == []
     assert report.summary()["unknown_statuses"] == ["CREATE QUEUED"]
+
+
+HATS = "arn:aws:rekognition:us-east-1:123456789012:project/hats/dataset/train/1690476084111"
+SHOP_ITEMS = "arn:aws:personalize:eu-west-1:123456789012:dataset/shop/ITEMS"
+
+
+def test_a_filtered_listing_never_deletes_what_the_filters_exclude() -> None:
+    # Given a shoes and a hats dataset recorded while every project was watched
+    shoes, hats = dataset("CREATE_COMPLETE"), dataset("CREATE_COMPLETE", arn=HATS)
+    store = FakeStore()
+    _run(FakeSource(Service.REKOGNITION, True, [shoes, hats]), store)
+    history = len(store.history)
+    # When project_names narrows to shoes: the service lists shoes only, sweep after sweep
+    filters = Filters.of(project_names=["shoes"])
+    reports = [_run(FakeSource(Service.REKOGNITION, True, [shoes]), store, filters=filters) for _ in range(3)]
+    # Then hats is neither deleted nor put on notice: no transition, no event
+    assert all(report.recorded == [] for report in reports)
+    assert (len(store.history), store.outbox) == (history, [])
+    assert store.states[HATS].status == "CREATE_COMPLETE"
+    assert store.service_meta(Service.REKOGNITION).missing == frozenset()
+    # And the sweeps after it are quiet: no state read for the excluded resource's bucket
+    assert [report.states_read for report in reports[1:]] == [0, 0]
+
+
+def test_a_filtered_listing_still_deletes_an_included_resource_it_misses_twice() -> None:
+    # Given a job of the shop group and a job recorded without its dataset
+    store = FakeStore()
+    included = job("ACTIVE", parent_arn=SHOP_ITEMS)
+    unplaced = job("ACTIVE", arn=JOB2)
+    _run(FakeSource(Service.PERSONALIZE, False, [included, unplaced]), store)
+    # When a listing filtered to the shop group misses both, twice
+    filters = Filters.of(personalize_arns=["arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"])
+    for _ in range(2):
+        report = _run(FakeSource(Service.PERSONALIZE, False, []), store, filters=filters)
+    # Then the included job is deleted; the one the filters cannot place is left as it was
+    assert [t.new.resource_arn for t in report.recorded] == [included.resource_arn]
+    assert store.states[included.resource_arn].status == DELETED
+    assert store.states[JOB2].status == "ACTIVE"

@@ -6,13 +6,14 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL, Observation, ServiceMeta, WatchEntry
 from statusmon.domain.vocabulary import ResourceType, Service
 from statusmon.logic.operations import DISTRIBUTE_DATASET_ENTRIES, UPDATE_DATASET_ENTRIES
 from statusmon.logic.sweep import sweep
-from statusmon.logic.watch import NOT_FOUND_GRACE, WatchReport, watch
+from statusmon.logic.watch import MAX_DENIALS, NOT_FOUND_GRACE, WatchReport, watch
 from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
-from tests.unit.fakes import ARN2, FakeSource, FakeStore
+from tests.unit.fakes import ARN2, JOB2, FakeSource, FakeStore
 
 LATER = NOW + timedelta(minutes=1)
 PROJECT = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/1690476084000"
@@ -335,3 +336,91 @@ def test_in_flight_since_is_the_earlier_of_first_seen_and_the_services_timestamp
     )
     assert report.stuck_warnings == 1
     assert json.loads(store.events[0].body)["stuck_since"] == "2026-11-24T09:00:00Z"
+
+
+SHOP = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"
+SHOP_ITEMS = "arn:aws:personalize:eu-west-1:123456789012:dataset/shop/ITEMS"
+OTHER_ITEMS = "arn:aws:personalize:eu-west-1:123456789012:dataset/other/ITEMS"
+
+
+def test_an_entry_the_filters_exclude_is_taken_off_undescribed_and_never_recorded() -> None:
+    # Given a dataset in flight that a sweep put on the watch, then project_names narrowed to hats
+    store, source = _baselined(dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT))
+    history = len(store.history)
+    source.detail[DATASET_ARN] = {"status": "UPDATE_FAILED", "reason": "The manifest file is not valid"}
+    # When the watch runs with the new filters
+    report, _ = _watch(store, source, filters=Filters.of(project_names=["hats"]))
+    # Then the entry is off the watch, named in the report, without a Describe, a record or an alert
+    assert store.watch == {}
+    assert report.excluded == [DATASET_ARN]
+    assert source.described == []
+    assert (report.recorded, len(store.history), store.outbox) == ([], history, [])
+    assert report.summary()["excluded"] == 1
+
+
+def test_a_discovered_job_is_placed_by_the_dataset_its_describe_names() -> None:
+    # Given two jobs discovered without their dataset, in a baselined service filtered to the shop group
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "j1")
+    store.watch[JOB2] = _discovered(JOB2, ResourceType.DATASET_IMPORT_JOB, "j2")
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED", "parent_arn": SHOP_ITEMS}
+    source.detail[JOB2] = {"status": "CREATE FAILED", "parent_arn": OTHER_ITEMS}
+    # When the watch describes them
+    report, _ = _watch(store, source, filters=Filters.of(personalize_arns=[SHOP]))
+    # Then the shop job's failure is recorded with its alert; the other group's job leaves the watch
+    # unrecorded and without an alert
+    assert [t.new.resource_arn for t in report.recorded] == [JOB_ARN]
+    assert [m.transition_id for m in store.alerts] == [report.recorded[0].transition_id]
+    assert report.excluded == [JOB2]
+    assert JOB2 not in store.watch
+    assert JOB2 not in store.states
+
+
+def test_a_job_that_cannot_be_placed_while_filters_are_set_is_not_recorded() -> None:
+    # Given a discovered job whose Describe names no dataset either
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "j1")
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED"}
+    # When the watch runs with a Personalize filter
+    report, _ = _watch(store, source, filters=Filters.of(personalize_arns=[SHOP]))
+    # Then it records nothing and takes the entry off (the filtered sweep finds it if included)
+    assert (report.recorded, store.alerts, store.watch) == ([], [], {})
+    assert report.excluded == [JOB_ARN]
+
+
+def test_an_entry_with_a_malformed_arn_is_taken_off() -> None:
+    # Given an entry whose ARN no Describe can take
+    store = FakeStore()
+    bad = "arn:aws:rekognition:us-east-1:123456789012:project/shoes"
+    store.watch[bad] = _discovered(bad, ResourceType.DATASET, "shoes")
+    source = FakeSource(Service.REKOGNITION, True, [])
+    # When the watch runs
+    report, _ = _watch(store, source)
+    # Then it is off the list and named in the report, without a Describe
+    assert store.watch == {}
+    assert report.malformed == [bad]
+    assert source.described == []
+
+
+def test_an_entry_whose_describe_is_denied_ends_after_max_denials() -> None:
+    # Given a watched dataset that the watch's credentials may not describe
+    store, source = _baselined(dataset("UPDATE_IN_PROGRESS", parent_arn=PROJECT))
+    source.denied.add(DATASET_ARN)
+    # When the watch runs MAX_DENIALS - 1 times
+    for minute in range(1, MAX_DENIALS):
+        report, _ = _watch(store, source, now=NOW + timedelta(minutes=minute))
+        # Then each run reports the denial and counts it on the entry, which stays
+        assert report.problems
+        assert "access denied" in report.problems[0]
+        assert store.watch[DATASET_ARN].denials == minute
+        assert report.denied == []
+    # And the next denial takes it off, named in the report; no further run describes it
+    report, _ = _watch(store, source, now=NOW + timedelta(minutes=MAX_DENIALS))
+    assert report.denied == [DATASET_ARN]
+    assert store.watch == {}
+    described = len(source.described)
+    _watch(store, source, now=NOW + timedelta(minutes=MAX_DENIALS + 1))
+    assert len(source.described) == described
+    assert MAX_DENIALS == 10

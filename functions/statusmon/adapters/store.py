@@ -184,6 +184,8 @@ class WatchItem(Model):
     origin = UnicodeAttribute(null=True)
     # When this in-flight episode's stuck warning was recorded (logic.stuck): at most one per episode.
     stuck_at = UTCDateTimeAttribute(null=True)
+    # Describe calls denied so far (logic.watch ends the entry after MAX_DENIALS).
+    denials = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True, attr_name=schema.TTL_ATTRIBUTE)
 
 
@@ -643,6 +645,18 @@ class StatusStore:
                 raise
         return True
 
+    def note_denial(self, entry: WatchEntry) -> int:
+        """Count one denied Describe on the entry; the count so far (0 if the entry is gone)."""
+        item = WatchItem(schema.WATCH_PK, entry.resource_arn)
+        with self._errors("updating the watch list"):
+            try:
+                item.update(actions=[WatchItem.denials.add(1)], condition=WatchItem.sk.exists())
+            except UpdateError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+                return 0
+        return _int_or_none(item.denials) or 0
+
     def mirror(self, state: ResourceState) -> bool:
         """Make a discovered entry mirror the recorded ``state`` (so the next run needs no other read);
         False if the entry is gone or already mirrors a newer state."""
@@ -771,6 +785,7 @@ def _watch_entry(item: WatchItem) -> WatchEntry:
         distributed_with=item.distributed_with,
         origin=item.origin or WATCHED_BY_SWEEP,
         stuck_at=item.stuck_at,
+        denials=_int_or_none(item.denials) or 0,
     )
 
 

@@ -240,6 +240,9 @@ class WatchEntry:
     origin: str = WATCHED_BY_SWEEP
     # When the stuck warning of this in-flight episode was recorded (None: not yet).
     stuck_at: datetime | None = None
+    # Describe calls the service denied so far (AccessDeniedException); logic.watch ends the entry
+    # after a bound.
+    denials: int = 0
 
     def known(self) -> ResourceState | None:
         """The recorded state this entry mirrors (None: put by discovery, the state is unknown here)."""

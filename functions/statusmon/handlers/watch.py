@@ -12,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from statusmon.logic.run import run_watch
+from statusmon.logic.watch import MAX_DENIALS
 from statusmon.observability import logger, tracer
 from statusmon.settings import get_settings
 
@@ -27,6 +28,20 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS,
     )
     summary = report.summary()
+    if report.excluded:
+        logger.info(
+            "taken off the watch: excluded by project_names / personalize_filter_arns",
+            resources=report.excluded,
+        )
+    if report.malformed:
+        logger.warning(
+            "taken off the watch: not a resource ARN statusmon can describe", resources=report.malformed
+        )
+    if report.denied:
+        logger.warning(
+            f"taken off the watch after {MAX_DENIALS} denied Describe calls; the full sweep still tracks it",
+            resources=report.denied,
+        )
     if not report.watched:
         logger.debug("nothing in flight", **summary)
     elif report.succeeded:

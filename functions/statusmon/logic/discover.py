@@ -22,6 +22,11 @@ lower-case first letter (``datasetArn``, as Rekognition's own CloudTrail records
 parameters). A call that failed (``errorCode``) started nothing; an event without what it needs
 (no response, a malformed ARN) yields no entry. Either way :func:`discover` says why in one line and
 never raises: the resource is still found by the next full sweep.
+
+The filters (:mod:`statusmon.domain.filters`) apply here as in the sweep: a resource they exclude is
+dropped and counted (``excluded``), never put on the watch. An import job is placed by the
+``datasetArn`` of its call; one whose dataset the event does not give goes on the watch, which
+places it by its Describe before recording anything.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn, project_name_of
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL, WatchEntry
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.operations import (
@@ -73,13 +79,15 @@ class Discovery:
     skipped: str | None = None
     # True when the call itself failed: expected news, not a malformed event.
     failed_call: bool = False
+    # Resources the call named that the filters exclude (dropped, not watched).
+    excluded: list[str] = field(default_factory=list)
 
 
 class _Unusable(ValueError):
     """The event lacks what the operation needs; ``str()`` is the one-line reason."""
 
 
-def discover(event: Mapping[str, Any]) -> Discovery:
+def discover(event: Mapping[str, Any], filters: Filters = Filters()) -> Discovery:  # noqa: B008 (frozen)
     """The watch entries of one EventBridge "AWS API Call via CloudTrail" event (never raises)."""
     detail = event.get("detail") if isinstance(event, Mapping) else None
     if not isinstance(detail, Mapping):
@@ -103,7 +111,12 @@ def discover(event: Mapping[str, Any]) -> Discovery:
         entries = _ENTRIES[operation](detail, since)
     except _Unusable as exc:
         return Discovery(operation, skipped=f"{operation} event unusable: {exc}")
-    return Discovery(operation, entries=entries)
+    # Unknown (None) stays: the watch places the resource by its Describe before recording it.
+    excluded = [
+        e.resource_arn for e in entries if filters.verdict(e.service, e.resource_arn, e.parent_arn) is False
+    ]
+    kept = [e for e in entries if e.resource_arn not in excluded]
+    return Discovery(operation, entries=kept, excluded=excluded)
 
 
 def _service_of(detail: Mapping[str, Any]) -> Service | None:

@@ -12,6 +12,7 @@ from statusmon.adapters.errors import AwsError, TableMissingError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import OutboxMessage, never
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
@@ -38,6 +39,10 @@ def make_source(service: Service, settings: Settings) -> Source:
     if service is Service.REKOGNITION:
         return RekognitionSource(project_names=settings.project_names)
     return PersonalizeSource(filter_arns=settings.personalize_filter_arns)
+
+
+def filters_of(settings: Settings) -> Filters:
+    return Filters.of(settings.project_names, settings.personalize_filter_arns)
 
 
 def deadline(seconds: float) -> Callable[[], bool]:
@@ -70,6 +75,7 @@ def run_sweep(
         retention_days=settings.history_retention_days,
         policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
+        filters=filters_of(settings),
     )
 
 
@@ -88,6 +94,7 @@ def run_watch(
         policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
         stuck_after=settings.stuck_after_minutes,
+        filters=filters_of(settings),
     )
 
 

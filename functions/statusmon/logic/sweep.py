@@ -21,6 +21,12 @@ state puts the resource on the watch list, recording a settled one takes it off.
 changes reads the watch list once, for the operation CloudTrail discovery noted there
 (:mod:`statusmon.logic.operations`).
 
+Filters (:mod:`statusmon.domain.filters`): the listing asks the service for the included resources
+only, so it vouches only for those. A recorded state the filters exclude, or cannot place (an import
+job whose dataset is not recorded), is taken as listed: never deleted because a filtered listing
+misses it (a filter narrowed after it was recorded leaves its state as it was, without a DELETED
+transition or event). Discovery and the watch apply the same predicate where a resource enters.
+
 Failures: an answer that cannot be read or does not hold what it must (a page without its list, an
 item without its ARN or status, a repeated paging token) makes the listing incomplete, and an
 incomplete listing deletes nothing; a resource is deleted only when two complete listings in a row
@@ -42,9 +48,10 @@ from typing import Any, Protocol
 
 from statusmon.adapters import table_schema as schema
 from statusmon.adapters.aws import CallCounter
-from statusmon.adapters.errors import AwsError, NotFoundError
+from statusmon.adapters.errors import AccessDeniedError, AwsError, NotFoundError
 from statusmon.adapters.sources import Listing
 from statusmon.domain import digest
+from statusmon.domain.filters import Filters
 from statusmon.domain.hints import unmatched_reasons
 from statusmon.domain.model import (
     BucketMark,
@@ -177,6 +184,7 @@ def sweep(
     now: datetime | None = None,
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
+    filters: Filters = Filters(),  # noqa: B008 (frozen)
 ) -> SweepReport:
     started = time.monotonic()
     report = SweepReport(service=source.service)
@@ -206,6 +214,10 @@ def sweep(
         source, subject, known, report, out_of_time, described=described, workers=describe_workers
     )
     skipped |= unread
+    # Taken as listed, but not as unsettled: their buckets' marks are stored, so they cost no read later.
+    unvouched = {
+        arn for arn, state in known.items() if not filters.verdict(state.service, arn, state.parent_arn)
+    }
     complete = report.complete and not report.stopped_early
     changes = detect_changes(
         ready,
@@ -213,7 +225,7 @@ def sweep(
         now=moment,
         complete_listing=complete,
         baseline=report.baseline,
-        also_listed=skipped,
+        also_listed=skipped | unvouched,
         missing_before=meta.missing,
     )
     if meta.baseline_at is not None:
@@ -228,7 +240,7 @@ def sweep(
     )
     recorder.record_all(changes, {o.resource_arn: o for o in ready}, out_of_time)
 
-    listed = {o.resource_arn for o in listing.observations} | skipped
+    listed = {o.resource_arn for o in listing.observations} | skipped | unvouched
     if complete:
         # Absent now: deleted if it was absent last time too (and the write went through), else on notice.
         deleted = {t.new.resource_arn for t in report.recorded if t.new.phase is Phase.DELETED}
@@ -325,10 +337,11 @@ def describe_all(
     workers: int,
     *,
     gone: set[str] | None = None,
+    denied: set[str] | None = None,
 ) -> tuple[dict[str, Observation], set[str]]:
     """Describe each of ``observations``, ``workers`` at a time: the detailed views by ARN, and the
     ARNs that could not be read (skipped this time, never taken as gone; those the service did not
-    find are added to ``gone`` too)."""
+    find are added to ``gone`` too, those it refused to describe to ``denied``)."""
 
     def describe(observation: Observation) -> Observation | AwsError | None:
         if out_of_time():
@@ -359,6 +372,8 @@ def describe_all(
                 gone.add(observation.resource_arn)
         else:
             report.problems.append(str(answer))
+            if isinstance(answer, AccessDeniedError) and denied is not None:
+                denied.add(observation.resource_arn)
     return detailed, skipped
 
 

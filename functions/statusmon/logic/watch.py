@@ -22,6 +22,20 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
   discovered dataset whose project the call did not name, and deletions (only two complete
   listings delete, and that deletion takes the resource off the watch). A discovered resource the
   service does not find within ten minutes leaves the watch.
+
+The list cleans itself, each removal named in the run's report (``excluded``, ``malformed``,
+``denied``) for the handler's log:
+
+* the filters (:mod:`statusmon.domain.filters`) apply to every entry, so the watch never records a
+  resource they exclude: an entry they exclude is taken off without a Describe (one put before the
+  filters changed, say). An import job is placed by its dataset: the entry's ``parent_arn``, else
+  the ``datasetArn`` its Describe returns; one that still cannot be placed while Personalize filters
+  are set is taken off too (the sweep's filtered listing finds it if it is included);
+* an entry whose ARN is malformed can never be described: it is taken off;
+* an entry whose Describe is denied (AccessDeniedException) is tried again on the next runs (a
+  policy being fixed takes effect within minutes), its denials counted on the entry; the
+  :data:`MAX_DENIALS`-th takes it off. The full sweep still tracks the resource, and reports the
+  denial on every sweep.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from typing import Any, Protocol
 
 from statusmon.adapters.errors import AwsError
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
+from statusmon.domain.filters import Filters
 from statusmon.domain.model import (
     Observation,
     OutboxMessage,
@@ -61,12 +76,16 @@ from statusmon.logic.sweep import (
 # A discovered resource the service does not find stays this long (a Describe right after the call
 # that made it may not see it yet); one the table knows stays until the sweep records it deleted.
 NOT_FOUND_GRACE = timedelta(minutes=10)
+# Denied Describe calls before an entry leaves the watch: ten minutes of one-minute runs, well past the
+# seconds to minutes an IAM policy change takes to apply, and 10 of the 10,080 runs of its week.
+MAX_DENIALS = 10
 
 
 class WatchStore(Store, Protocol):
     def unwatch(self, entry: WatchEntry) -> bool: ...
     def mirror(self, state: ResourceState) -> bool: ...
     def warn_stuck(self, entry: WatchEntry, outbox: Sequence[OutboxMessage], *, at: datetime) -> bool: ...
+    def note_denial(self, entry: WatchEntry) -> int: ...
 
 
 @dataclass
@@ -83,6 +102,10 @@ class WatchReport:
     left_to_sweep: int = 0
     # Stuck warnings recorded (logic.stuck): one per in-flight episode past its threshold.
     stuck_warnings: int = 0
+    # Taken off the list, by why (see the module's doc); each is also counted in ``unwatched``.
+    excluded: list[str] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
     unknown_statuses: set[str] = field(default_factory=set)
@@ -105,6 +128,9 @@ class WatchReport:
             "unwatched": self.unwatched,
             "left_to_sweep": self.left_to_sweep,
             "stuck_warnings": self.stuck_warnings,
+            "excluded": len(self.excluded),
+            "malformed": len(self.malformed),
+            "denied": len(self.denied),
             "stopped_early": self.stopped_early,
             "read_problems": len(self.problems),
             "problems": self.problems[:20],
@@ -124,6 +150,7 @@ def watch(
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
     stuck_after: Mapping[str, int] = MappingProxyType({}),
+    filters: Filters = Filters(),  # noqa: B008 (frozen)
 ) -> WatchReport:
     """One run of the hot watch. ``source_for`` makes a service's source, only if something of that
     service is watched (an idle run creates no client)."""
@@ -132,7 +159,7 @@ def watch(
     moment = now or utcnow()
     entries = store.watched()
     report.watched = len(entries)
-    run = _Run(store, report, moment, stuck_after, chat=policy.chat)
+    run = _Run(store, report, moment, stuck_after, filters, chat=policy.chat)
     sources: dict[Service, Source] = {}
     for service in sorted({entry.service for entry in entries}):
         source = sources[service] = source_for(service)
@@ -157,10 +184,12 @@ class _Run:
         report: WatchReport,
         moment: datetime,
         stuck_after: Mapping[str, int],
+        filters: Filters,
         *,
         chat: bool,
     ) -> None:
         self.chat = chat
+        self.filters = filters
         self.store = store
         self.report = report
         self.moment = moment
@@ -174,10 +203,24 @@ class _Run:
     def service(
         self, source: Source, entries: list[WatchEntry], out_of_time: Callable[[], bool], workers: int
     ) -> None:
-        asked = {entry.resource_arn: entry for entry in entries}
-        observations = [o for o in (_observation(entry) for entry in entries) if o is not None]
+        asked: dict[str, WatchEntry] = {}
+        observations: list[Observation] = []
+        for entry in entries:
+            observation = _observation(entry)
+            if observation is None:
+                self._drop(entry, self.report.malformed)
+            elif self.filters.verdict(entry.service, entry.resource_arn, entry.parent_arn) is False:
+                self._drop(entry, self.report.excluded)
+            else:
+                asked[entry.resource_arn] = entry
+                observations.append(observation)
         gone: set[str] = set()
-        detailed, _ = describe_all(source, observations, self.report, out_of_time, workers, gone=gone)
+        denied: set[str] = set()
+        detailed, _ = describe_all(
+            source, observations, self.report, out_of_time, workers, gone=gone, denied=denied
+        )
+        for arn in sorted(denied):
+            self._denied(asked[arn])
         for arn in sorted(gone):
             # A recorded resource stays watched until the full sweep records it DELETED (two complete
             # listings without it), which takes it off in the same transaction; a discovered one that
@@ -192,6 +235,10 @@ class _Run:
                 self.report.problems.append(str(exc))
 
     def _diff(self, source: Source, entry: WatchEntry, observation: Observation) -> None:
+        if not self.filters.verdict(entry.service, entry.resource_arn, observation.parent_arn):
+            # Placed only now, by the Describe's parent (an import job's dataset), or not at all.
+            self._drop(entry, self.report.excluded)
+            return
         mirrored = entry.known()
         if mirrored is not None and not is_change(observation, mirrored):
             # Still in flight, as recorded: the quiet case, one Describe and nothing else (unless it
@@ -243,9 +290,25 @@ class _Run:
             except AwsError as exc:
                 self.report.problems.append(str(exc))
 
-    def _unwatch(self, entry: WatchEntry) -> None:
+    def _unwatch(self, entry: WatchEntry) -> bool:
         try:
-            self.report.unwatched += self.store.unwatch(entry)
+            removed = self.store.unwatch(entry)
+        except AwsError as exc:
+            self.report.problems.append(str(exc))
+            return False
+        self.report.unwatched += removed
+        return removed
+
+    def _drop(self, entry: WatchEntry, why: list[str]) -> None:
+        if self._unwatch(entry):
+            why.append(entry.resource_arn)
+
+    def _denied(self, entry: WatchEntry) -> None:
+        if entry.denials + 1 >= MAX_DENIALS:
+            self._drop(entry, self.report.denied)
+            return
+        try:
+            self.store.note_denial(entry)
         except AwsError as exc:
             self.report.problems.append(str(exc))
 
