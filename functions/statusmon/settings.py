@@ -24,6 +24,8 @@ from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
+from statusmon.domain.model import WATCH_LIFETIME
+
 ENV_PREFIX = "STATUSMON_"
 
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -161,6 +163,14 @@ STUCK_AFTER_MINUTES: Mapping[str, int] = MappingProxyType(
 )
 
 
+# A threshold must end an hour before the watch entry can expire (its lifetime counts from its last
+# write, never earlier than the episode's start, from which thresholds count), or the warning could
+# never fire. Refused rather than the lifetime stretched to fit:
+# the lifetime bounds what a forgotten entry costs (a Describe a minute), and a week in flight is far
+# past the point where a warning helps; 0 turns a warning off.
+MAX_STUCK_AFTER_MINUTES = int(WATCH_LIFETIME.total_seconds() // 60) - 60
+
+
 def _stuck_after(value: object) -> dict[str, int]:
     """``Operation=minutes`` pairs (comma-separated text, or a mapping), over the defaults."""
     if isinstance(value, str):
@@ -178,7 +188,13 @@ def _stuck_after(value: object) -> dict[str, int]:
     for name, given in pairs:
         if name not in thresholds:
             raise InvalidValue(f"unknown operation {name!r}: use {', '.join(STUCK_AFTER_MINUTES)}")
-        thresholds[name] = _at_least(0, 60 * 24 * 30)(given)
+        minutes = _at_least(0)(given)
+        if minutes > MAX_STUCK_AFTER_MINUTES:
+            raise InvalidValue(
+                f"{name}={minutes}: at most {MAX_STUCK_AFTER_MINUTES} minutes (a watch entry lives "
+                f"{WATCH_LIFETIME.days} days, and the warning must come while it is watched); 0 never warns"
+            )
+        thresholds[name] = minutes
     return thresholds
 
 

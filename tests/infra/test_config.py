@@ -53,6 +53,11 @@ def test_the_shipped_cdk_json_is_valid_and_matches_the_defaults() -> None:
         ({"alarms": True}, "statusmon.alarms", "customer_managed_key to true, or ops_topic_arn"),
         ({"hot_watch": "often"}, "statusmon.hot_watch", "true or false"),
         ({"cloudtrail_discovery": "yes please"}, "statusmon.cloudtrail_discovery", "true or false"),
+        (
+            {"stuck_after_minutes": {"CreateDatasetImportJob": 14400}},
+            "statusmon.stuck_after_minutes",
+            "at most 10020 minutes (a watch entry lives 7 days",
+        ),
         ({"hot_watch": False}, "statusmon.cloudtrail_discovery", "set hot_watch to true"),
         (
             {"alarms": True, "customer_managed_key": "maybe"},

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from moto.events.models import EventPattern
 
+from statusmon.settings import load_settings
 from tests.infra.conftest import Synth, synthesize
 
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
@@ -116,3 +117,22 @@ def test_with_the_options_off_there_is_no_watch_and_no_discovery(tmp_path: Path)
     assert DISCOVER_HANDLER not in handlers
     rules = synth.resources("AWS::Events::Rule").values()
     assert [r["Properties"]["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"] * 3
+
+
+def test_the_sweeps_the_watch_and_discovery_all_read_the_same_filters(tmp_path: Path) -> None:
+    # Given filters in cdk.json
+    group = "arn:aws:personalize:us-east-1:111122223333:dataset-group/shop"
+    synth = synthesize(tmp_path, project_names=["shoes", "hats"], personalize_filter_arns=[group])
+    # When we read the environment of every function that lets a resource in
+    handlers = (
+        WATCH_HANDLER,
+        DISCOVER_HANDLER,
+        "statusmon.handlers.poll_rekognition.handler",
+        "statusmon.handlers.poll_personalize.handler",
+    )
+    for handler in handlers:
+        variables = _function(synth, handler)[1]["Environment"]["Variables"]
+        # Then each carries both filters, as the settings model reads them
+        settings = load_settings({name: value for name, value in variables.items() if isinstance(value, str)})
+        assert settings.project_names == ["shoes", "hats"], handler
+        assert settings.personalize_filter_arns == [group], handler

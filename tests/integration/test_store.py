@@ -307,3 +307,22 @@ def test_unwatch_and_mirror_never_undo_a_newer_write(store: StatusStore) -> None
     assert store.unwatch(entry) is True
     assert store.watched() == []
     assert store.mirror(store.get(JOB_ARN)) is False  # no entry: nothing to mirror onto
+
+
+def test_denials_are_counted_on_the_entry_and_survive_a_newer_mirror(store: StatusStore) -> None:
+    # Given a job on the watch
+    _sweep(store, job("CREATE PENDING"))
+    [entry] = store.watched()
+    assert entry.denials == 0
+    # When two watch runs find its Describe denied
+    assert [store.note_denial(entry), store.note_denial(entry)] == [1, 2]
+    # Then the count reads back with the entry, and a newer transition keeps it
+    known = store.load_service(Service.PERSONALIZE)
+    [newer] = detect_changes([job("CREATE IN_PROGRESS")], known, now=NOW, complete_listing=False)
+    assert store.record(newer, retention_days=30)
+    [entry] = store.watched()
+    assert (entry.denials, entry.version) == (2, 2)
+    # And a denial noted after the entry left the watch does not bring it back
+    assert store.unwatch(entry)
+    assert store.note_denial(entry) == 0
+    assert store.watched() == []

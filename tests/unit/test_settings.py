@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 
+from statusmon.domain.model import WATCH_LIFETIME
 from statusmon.settings import InvalidValue, Settings, SettingsError, env_names, get_settings, load_settings
 
 
@@ -106,6 +109,14 @@ def test_every_setting_and_default() -> None:
     assert all(spec.description for spec in Settings.model_fields.values())
 
 
+def test_the_longest_stuck_threshold_fires_before_its_watch_entry_expires() -> None:
+    # Given the largest threshold accepted
+    read = load_settings({"STATUSMON_STUCK_AFTER_MINUTES": "CreateDatasetImportJob=10020"})
+    # Then its warning is due an hour before an entry written at the episode's start expires
+    minutes = read.stuck_after_minutes["CreateDatasetImportJob"]
+    assert timedelta(minutes=minutes) + timedelta(hours=1) == WATCH_LIFETIME
+
+
 def test_stuck_thresholds_override_the_defaults_one_operation_at_a_time() -> None:
     read = load_settings({"STATUSMON_STUCK_AFTER_MINUTES": " CreateDatasetImportJob = 30, CreateDataset=0 "})
     assert read.stuck_after_minutes["CreateDatasetImportJob"] == 30
@@ -126,9 +137,16 @@ def test_stuck_thresholds_override_the_defaults_one_operation_at_a_time() -> Non
             "UpdateDatasetEntries, DistributeDatasetEntries, CreateDatasetImportJob",
         ),
         ("CreateDataset=-1", "STATUSMON_STUCK_AFTER_MINUTES: Input should be greater than or equal to 0"),
+        (
+            "CreateDatasetImportJob=10021",
+            "STATUSMON_STUCK_AFTER_MINUTES: CreateDatasetImportJob=10021: at most 10020 minutes (a watch "
+            "entry lives 7 days, and the warning must come while it is watched); 0 never warns",
+        ),
     ],
 )
 def test_a_bad_stuck_threshold_is_one_line(value: str, message: str) -> None:
+    # Given a threshold that is malformed, unknown, negative, or longer than a watch entry lives
+    # Then reading it fails with one line saying what to fix
     with pytest.raises(SettingsError) as raised:
         load_settings({"STATUSMON_STUCK_AFTER_MINUTES": value})
     assert str(raised.value) == message

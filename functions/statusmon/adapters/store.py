@@ -32,6 +32,7 @@ from statusmon.adapters import table_schema as schema
 from statusmon.adapters.errors import AwsError, TableMissingError, error_code, translate
 from statusmon.domain.digest import bucket_of
 from statusmon.domain.model import (
+    WATCH_LIFETIME,
     WATCHED_BY_SWEEP,
     BucketMark,
     OutboxMessage,
@@ -44,9 +45,7 @@ from statusmon.domain.vocabulary import Phase, ResourceType, Service, is_failed
 
 # Bucket Queries in flight at once (each reads a few kB; well inside on-demand throughput).
 QUERY_WORKERS = 8
-# A watch entry expires this long after its last write: a safety net for a resource that neither
-# settles nor vanishes (the full sweep keeps tracking it, at its own pace).
-WATCH_TTL = timedelta(days=7)
+WATCH_TTL = WATCH_LIFETIME
 # The table's setup (`statusmon local-setup`, never a Lambda) calls `boto3.client`: clients of the
 # process's one botocore session, without importing boto3.
 boto3 = aws.boto3_clients

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from statusmon.domain.vocabulary import DELETED, Phase, ResourceType, Service, phase
@@ -212,6 +212,12 @@ WATCHED_BY_CLOUDTRAIL = "cloudtrail"
 OPERATION = "operation"
 # The other dataset of a DistributeDatasetEntries (each of the two points at the other).
 DISTRIBUTED_WITH = "distributed_with"
+
+
+# How long a watch entry lives after its last write (the table's TTL): a safety net for a resource that
+# neither settles nor vanishes (the full sweep keeps tracking it, at its own pace). Stuck thresholds
+# must end before it (statusmon.settings).
+WATCH_LIFETIME = timedelta(days=7)
 
 
 @dataclass(frozen=True)
