@@ -63,6 +63,45 @@ def test_a_huge_reason_is_cut_to_what_a_chat_message_shows() -> None:
     assert len(document["content"]["description"]) == DESCRIPTION_LIMIT
 
 
+HOSTILE_REASONS = [
+    "Manifest <https://evil.example/login|s3://shoes/train.manifest> is invalid",
+    "Entry failed <!channel> <!here> <@U024BE7LH> <!subteam^SAZ94GDB8>",
+    "Label [see the fix](https://evil.example) is unknown",
+    "Ping @here and @channel and @everyone: label missing",
+    "bad line\n> *Resource:* `arn:aws:rekognition:forged`\n&lt;b&gt;",
+]
+
+
+@pytest.mark.parametrize("reason", HOSTILE_REASONS)
+def test_a_reason_carrying_markup_is_shown_as_text_never_as_a_link_mention_or_line(reason: str) -> None:
+    # Given a failure whose reason quotes user data that chat markdown would act on
+    observation = dataset("UPDATE_FAILED", reason=reason, parent_arn=PROJECT)
+    document = chat_notification(Alert(transition(observation, previous_status="UPDATE_IN_PROGRESS"), ERROR))
+    jsonschema.validate(document, SCHEMA)
+    description = document["content"]["description"]
+    why = next(line for line in description.split("\n") if line.startswith("*Why:* "))
+    # Then the reason stays on its own line, with no Slack control character, markdown link or
+    # mention left in it, and no code span of its own
+    assert "<" not in why
+    assert ">" not in why
+    assert "](" not in why
+    assert "`" not in why
+    assert all(f"@{name}" not in why for name in ("here", "channel", "everyone"))
+    assert "&" not in why.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")
+    # And the description's other lines are only ours
+    assert [line.split(":*")[0] for line in description.split("\n")] == ["*Why", "*Resource"]
+
+
+def test_the_reasons_own_words_survive_escaping() -> None:
+    # Given a reason with an ampersand, comparisons and an address
+    observation = dataset(
+        "UPDATE_FAILED", reason="size > 5 & count < 2 for ops@example.com", parent_arn=PROJECT
+    )
+    document = chat_notification(Alert(transition(observation, previous_status="UPDATE_IN_PROGRESS"), ERROR))
+    # Then Slack shows them as written: entities for its control characters, the address untouched
+    assert "*Why:* size &gt; 5 &amp; count &lt; 2 for ops@example.com" in document["content"]["description"]
+
+
 def test_the_outbox_item_publishes_the_document_as_the_default_message() -> None:
     message = outbox_chat(_failure())
     assert message.channel == CHAT_CHANNEL

@@ -12,11 +12,23 @@ With ``chat_topic`` on, every alert (and stuck warning) also gets a ``chat`` out
 in the same transaction as the alert, delivered like alerts and events and on its own (a chat
 topic that fails holds up neither), published to the chat topic. One thread per resource: the
 ``threadId`` is the resource's ARN, so its failure, its recovery and a stuck warning line up.
+
+``client-markdown`` is rendered in the chat platform's own markdown, and what the services say (a
+failure reason can quote a user's manifest, file names or labels) is text, not markup:
+:func:`plain` escapes it before it goes into the title or the description. Slack treats ``&``,
+``<`` and ``>`` as control characters (``<url|text>`` links, ``<!channel>``/``<!here>``/``<@U…>``
+mentions) and wants them as ``&amp;``, ``&lt;``, ``&gt;``; Teams and other markdown make a link of
+``[text](url)``; both may notify on a bare ``@here``/``@channel``. So: those three characters become
+entities, a zero-width space splits ``](`` and follows an ``@`` that starts a word, line breaks
+become spaces (a reason cannot start a quote or forge a line of ours), and a backtick becomes a
+look-alike (the reason cannot close our code spans). Bold, italic and strike-through marks are left
+as they are: at worst they restyle the reason's own words.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from statusmon.domain.model import Alert, OutboxMessage
 from statusmon.logic.alerts import alert_document, catalogue_hint, headline, history_command, subject
@@ -25,6 +37,18 @@ CHAT_CHANNEL = "chat"
 # Slack shows at most 3,000 characters in a message section: the description stays within it.
 DESCRIPTION_LIMIT = 3000
 _EMOJI = {"error": ":x:", "warning": ":warning:", "info": ":white_check_mark:"}
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ZERO_WIDTH_SPACE = "\u200b"
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def plain(text: str) -> str:
+    """``text`` as chat markdown shows it literally: no link, mention, quote or code span of its own."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    text = "".join(_ENTITIES.get(char, char) for char in text)
+    text = text.replace("](", "]" + _ZERO_WIDTH_SPACE + "(").replace("`", "\u02cb")
+    return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, text)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -36,13 +60,13 @@ def chat_notification(alert: Alert) -> dict[str, object]:
     doc = alert_document(alert)
     state = alert.transition.new
     known = catalogue_hint(alert.transition)
-    lines = [f"*Why:* {doc['reason'] or '(the service gave none)'}"]
+    lines = [f"*Why:* {plain(doc['reason']) if doc['reason'] else '(the service gave none)'}"]
     if alert.hint:
-        lines.append(f"*Note:* {alert.hint}")
+        lines.append(f"*Note:* {plain(alert.hint)}")
     if known:
         lines.append(f"*What to do:* {known.hint}")
     if doc["operation"]:
-        lines.append(f"*Operation:* {doc['operation']}")
+        lines.append(f"*Operation:* {plain(doc['operation'])}")
     lines.append(f"*Resource:* `{state.resource_arn}`")
     next_steps = []
     if known:
@@ -57,7 +81,7 @@ def chat_notification(alert: Alert) -> dict[str, object]:
         "id": f"{transition_id}#stuck" if alert.stuck_since else transition_id,
         "content": {
             "textType": "client-markdown",
-            "title": f"{_EMOJI.get(alert.severity, '')} {headline(alert, doc)}".strip(),
+            "title": f"{_EMOJI.get(alert.severity, '')} {plain(headline(alert, doc))}".strip(),
             "description": _cut("\n".join(lines), DESCRIPTION_LIMIT),
             "nextSteps": next_steps,
             "keywords": [state.service.value, state.status, alert.severity],
