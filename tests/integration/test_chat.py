@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,12 @@ import jsonschema
 import pytest
 
 from statusmon.adapters.store import StatusStore
+from statusmon.domain.vocabulary import Service
+from statusmon.handlers import redrive
 from statusmon.logic.chat import CHAT_CHANNEL
-from statusmon.logic.run import run_redrive, sweep_and_deliver
-from statusmon.settings import load_settings
+from statusmon.logic.deliver import DROPPED
+from statusmon.logic.run import deliver_one, run_redrive, run_sweep, sweep_and_deliver
+from statusmon.settings import get_settings, load_settings
 from statusmon_local.pipeline import drain_queue, subscribe_queue
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "chat.schema.json").read_text())
@@ -101,3 +105,52 @@ def test_a_chat_topic_that_fails_holds_up_no_alert_and_its_notification_waits(
     assert run_redrive(settings).count("sent", CHAT_CHANNEL) == 1
     assert len(drain_queue(chat)) == 1
     assert drain_queue(alerts) == []
+
+
+def test_chat_items_pending_when_the_chat_topic_is_turned_off_are_dropped_by_the_stacks_deliverers(
+    account: Any, store: StatusStore, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Given two chat notifications left pending (their topic failed), and an alert delivered
+    alerts_topic = _topic("alerts")
+    alerts = subscribe_queue(alerts_topic)
+    missing_chat = alerts_topic.rsplit(":", 1)[0] + f":chat-{uuid.uuid4().hex[:8]}"
+    settings = _settings(store, alerts_topic, missing_chat)
+    sweep_and_deliver(settings)
+    account.advance(61)
+    sweep_and_deliver(settings)
+    [pending] = store.pending(CHAT_CHANNEL)
+    assert len(drain_queue(alerts)) == 1
+    # When the chat topic is turned off, and a shell without it runs `statusmon redrive`
+    without_chat = replace(settings, chat_topic_arn="")
+    assert run_redrive(without_chat).count("dropped") == 0
+    # Then that shell leaves the chat item pending (its settings are not the stack's)
+    assert store.pending(CHAT_CHANNEL) == [pending]
+    # When the redrive Lambda runs with the stack's settings, which no longer have a chat topic
+    for name, value in {
+        "STATUSMON_TABLE_NAME": store.table_name,
+        "STATUSMON_TOPIC_ARN": alerts_topic,
+        "STATUSMON_EVENT_BUS_NAME": settings.event_bus_name,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    scheduled = json.loads((Path(__file__).parents[1] / "events" / "scheduled.json").read_text())
+    summary = redrive.handler(scheduled, lambda_context)
+    # Then it deletes the chat item unsent and counts it; nothing else is sent or dropped
+    assert (summary["dropped"], summary["sent"], summary["failed"]) == (1, 0, 0)
+    assert store.pending(CHAT_CHANNEL) == []
+    assert drain_queue(alerts) == []
+
+
+def test_the_notifier_drops_a_chat_item_when_there_is_no_chat_topic(account: Any, store: StatusStore) -> None:
+    # Given a chat notification recorded while the chat topic was on, not delivered yet
+    alerts_topic = _topic("alerts")
+    settings = _settings(store, alerts_topic, alerts_topic.rsplit(":", 1)[0] + ":chat-gone")
+    sweep_and_deliver(settings)
+    account.advance(61)
+    run_sweep(Service.PERSONALIZE, settings, store=store)
+    [pending] = store.pending(CHAT_CHANNEL)
+    # When the stream brings it to the notifier after the chat topic was turned off
+    delivery = deliver_one(pending, replace(settings, chat_topic_arn=""), outbox=store)
+    # Then it is dropped: deleted unsent, not left pending
+    assert delivery.outcome == DROPPED
+    assert store.pending(CHAT_CHANNEL) == []

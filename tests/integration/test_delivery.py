@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -15,10 +16,11 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from statusmon.adapters import sns
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.store import StatusStore
+from statusmon.domain.model import OutboxMessage
 from statusmon.handlers import notify, redrive
 from statusmon.logic.alerts import SNS_CHANNEL, outbox_message
 from statusmon.logic.changes import detect_changes
-from statusmon.logic.deliver import FAILED, SENT, SKIPPED, deliver, deliver_pending
+from statusmon.logic.deliver import FAILED, LEASE_SECONDS, SENT, SKIPPED, deliver, deliver_pending
 from statusmon.logic.policy import AlertPolicy, decide
 from statusmon.logic.run import publishers, run_redrive
 from statusmon.settings import get_settings
@@ -243,3 +245,70 @@ def test_a_claim_repeated_by_its_own_deliverer_still_holds(store: StatusStore) -
     # Then the repeat succeeds and the other is still kept off
     assert again
     assert not other
+
+
+def test_moto_server_dates_its_answers_and_the_store_reads_the_tables_time(store: StatusStore) -> None:
+    # Given DynamoDB on moto server, which answers with an HTTP Date header
+    answer = boto3.client("dynamodb").describe_table(TableName=store.table_name)
+    assert answer["ResponseMetadata"]["HTTPHeaders"]["date"].endswith(" GMT")
+    # When the store is asked for the service's time
+    before = time.time()
+    moment = store.service_time()
+    # Then it is the server's clock (the same machine here), to the header's second
+    assert before - 1.5 <= moment <= time.time() + 0.5
+
+
+def _skewed_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """This test's thread (the deliverer) reads a wall clock ``seconds`` off; moto server's threads,
+    which date its answers, keep the true one."""
+    real = time.time
+    deliverer = threading.current_thread()
+    monkeypatch.setattr(
+        time, "time", lambda: real() + seconds if threading.current_thread() is deliverer else real()
+    )
+
+
+def test_a_redrive_on_a_clock_two_minutes_ahead_leaves_a_lambdas_lease_alone(
+    store: StatusStore, subscriber: Subscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _configure(monkeypatch, store, subscriber.topic_arn)
+    _record(store, job("CREATE FAILED", reason="x"))
+    [message] = store.pending(SNS_CHANNEL)
+    # Given a Lambda that claimed the message on the table's clock and is publishing it
+    assert store.claim(message, owner="lambda", now=store.service_time(), lease_seconds=120)
+    # When `statusmon redrive` runs on a laptop whose clock is two and a half minutes ahead
+    _skewed_clock(monkeypatch, 150)
+    report = run_redrive(get_settings())
+    # Then it leaves the message to the Lambda: nothing published, still pending
+    assert [d.outcome for d in report.deliveries] == [SKIPPED]
+    assert subscriber.receive_all() == []
+    assert store.pending(SNS_CHANNEL) == [message]
+    # And measured by that laptop's own clock, the lease would have looked over (what this prevents)
+    stolen = deliver_pending(store, publishers(get_settings()), clock=time.time)
+    assert [d.outcome for d in stolen.deliveries] == [SENT]
+
+
+def test_a_deliverer_on_a_clock_behind_still_takes_a_full_lease(
+    store: StatusStore, subscriber: Subscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _configure(monkeypatch, store, subscriber.topic_arn)
+    _record(store, job("CREATE FAILED", reason="x"))
+    dynamodb = boto3.client("dynamodb")
+    true_time = time.time
+    leases: list[float] = []
+
+    def publish(message: OutboxMessage) -> str:
+        item = dynamodb.get_item(
+            TableName=store.table_name, Key={"pk": {"S": "OUTBOX"}, "sk": {"S": message.key}}
+        )["Item"]
+        leases.append(float(item["lease_until"]["N"]))
+        return "id-1"
+
+    # Given a deliverer whose clock is two and a half minutes behind
+    _skewed_clock(monkeypatch, -150)
+    # When it delivers, its lease (read while it publishes) is measured on the table's clock
+    report = deliver_pending(store, {SNS_CHANNEL: publish})
+    # Then the lease runs its full two minutes from now, not from the deliverer's past
+    assert [d.outcome for d in report.deliveries] == [SENT]
+    [lease] = leases
+    assert true_time() + LEASE_SECONDS - 5 <= lease <= true_time() + LEASE_SECONDS + 1

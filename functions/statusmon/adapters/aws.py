@@ -18,7 +18,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections import Counter
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from botocore.config import Config
@@ -73,6 +75,43 @@ class CallCounter:
         if code in THROTTLING_CODES:
             with self._lock:
                 self.throttles += 1
+
+
+class ServiceClock:
+    """A service's own time, read from the ``Date`` header of its answers (RFC 9110: the moment the
+    answer was made, to the second), carried forward by this process's monotonic clock.
+
+    For decisions two processes must agree on (outbox leases), whatever either's wall clock says. A
+    reading older than ``max_age`` (by the monotonic or the wall clock: a paused or resumed process
+    may stop one of them) is not used: :meth:`now` is then None until the next answer.
+    """
+
+    def __init__(self, max_age: float = 60.0) -> None:
+        self.max_age = max_age
+        # (the service's epoch seconds, our monotonic and wall clocks) when the answer arrived
+        self._seen: tuple[float, float, float] | None = None
+
+    def attach(self, client: Any) -> Any:
+        client.meta.events.register("after-call.*.*", self._on_answer)
+        return client
+
+    def _on_answer(self, parsed: Any = None, **_: Any) -> None:
+        headers = (parsed or {}).get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        try:
+            moment = parsedate_to_datetime(headers["date"]).timestamp()
+        except (KeyError, TypeError, ValueError):
+            return
+        self._seen = (moment, time.monotonic(), time.time())
+
+    def now(self) -> float | None:
+        """The service's time now (epoch seconds), or None without a recent enough answer."""
+        if self._seen is None:
+            return None
+        moment, monotonic, wall = self._seen
+        elapsed = time.monotonic() - monotonic
+        if max(elapsed, abs(time.time() - wall)) > self.max_age:
+            return None
+        return moment + elapsed
 
 
 # botocore makes clients from one session safely one at a time only (PynamoDB gives each thread a
@@ -160,7 +199,13 @@ class SessionConnection(Connection):
     PynamoDB 6.1 gives every ``Connection`` a botocore session of its own (its ``session``
     property calls ``botocore.session.get_session()``) and takes none as a parameter: overriding
     that property is the one place to share ours. One connection serves every model of a table.
+    ``clock`` is DynamoDB's own time, as its answers on this connection tell it.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = ServiceClock()
+        self._clocked: Any = None
 
     @property
     def session(self) -> Session:
@@ -169,7 +214,11 @@ class SessionConnection(Connection):
     @property
     def client(self) -> Any:
         with _CREATING:
-            return super().client
+            made = super().client
+            if made is not self._clocked:
+                # PynamoDB makes a new client when the old one lost its credentials.
+                self._clocked = self.clock.attach(made)
+            return made
 
 
 def client(service: str, counter: CallCounter | None = None, *, region: str | None = None) -> Any:

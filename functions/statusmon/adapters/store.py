@@ -46,6 +46,8 @@ from statusmon.domain.vocabulary import Phase, ResourceType, Service, is_failed
 # Bucket Queries in flight at once (each reads a few kB; well inside on-demand throughput).
 QUERY_WORKERS = 8
 WATCH_TTL = WATCH_LIFETIME
+# An outbox sort key no message has (they start with their channel): service_time reads nothing there.
+_CLOCK_PROBE_SK = "#clock"
 # The table's setup (`statusmon local-setup`, never a Lambda) calls `boto3.client`: clients of the
 # process's one botocore session, without importing boto3.
 boto3 = aws.boto3_clients
@@ -686,10 +688,48 @@ class StatusStore:
             )
             return [_outbox_message(item) for item in items]
 
+    def service_time(self) -> float:
+        """DynamoDB's own time now (epoch seconds): what leases are taken and judged by.
+
+        Read from the ``Date`` header of the table's answers (:class:`statusmon.adapters.aws.ServiceClock`),
+        so every deliverer (a Lambda, a CLI on a laptop whose clock is minutes off) measures leases on
+        the same clock. Without an answer in the last minute, one Query of a key no item has (half a
+        read unit) fetches the time. The header counts whole seconds: a reading is up to about a second
+        behind, so a lease ends up to a second early by the table's clock and is taken over up to a
+        second late, against leases of minutes.
+        """
+        connection = OutboxItem._get_connection().connection
+        assert isinstance(connection, aws.SessionConnection)  # bound in __init__
+        clock = connection.clock
+        moment = clock.now()
+        if moment is None:
+            with self._errors("reading DynamoDB's time"):
+                list(OutboxItem.query(schema.OUTBOX_PK, OutboxItem.sk == _CLOCK_PROBE_SK, limit=1))
+            moment = clock.now()
+        if moment is None:
+            raise AwsError(
+                f"DynamoDB's answers carry no Date header (table {self.table_name!r}): outbox leases "
+                "need the service's time; check AWS_ENDPOINT_URL points at DynamoDB"
+            )
+        return moment
+
+    def discard(self, message: OutboxMessage) -> bool:
+        """Delete a pending message unsent (its channel is switched off); False if it was gone."""
+        item = OutboxItem(schema.OUTBOX_PK, message.key)
+        with self._errors("discarding an outbox item"):
+            try:
+                item.delete(condition=OutboxItem.sk.exists())
+            except DeleteError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
     def claim(self, message: OutboxMessage, *, owner: str, now: float, lease_seconds: float) -> bool:
         """Take ``message`` for delivery until ``now + lease_seconds`` (idempotent for one ``owner``).
 
-        False when it is gone (delivered and confirmed) or another deliverer's lease still runs.
+        ``now`` is :meth:`service_time` (tests pass a simulated one). False when it is gone (delivered
+        and confirmed) or another deliverer's lease still runs.
         """
         item = OutboxItem(schema.OUTBOX_PK, message.key)
         # Our own claim counts as free: botocore retries a claim whose answer was lost, and that

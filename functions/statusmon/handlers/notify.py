@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from statusmon.adapters.errors import AwsError
 from statusmon.adapters.store import outbox_message_from_stream_image
 from statusmon.logic.alerts import SNS_CHANNEL
-from statusmon.logic.deliver import FAILED, SENT
+from statusmon.logic.deliver import DROPPED, FAILED, SENT
 from statusmon.logic.run import deliver_one
 from statusmon.metric_names import ALERTS_SENT
 from statusmon.observability import logger, metrics, tracer
@@ -32,6 +32,12 @@ def record_handler(record: DynamoDBRecord) -> str | None:
     if delivery.outcome == FAILED:
         # The record is retried (bisected, then the DLQ); the message stays pending for the redrive.
         raise AwsError(delivery.error or "publish failed")
+    if delivery.outcome == DROPPED:
+        logger.warning(
+            "switched-off channel: message deleted unsent",
+            channel=message.channel,
+            transition_id=message.transition_id,
+        )
     if delivery.outcome == SENT:
         if message.channel == SNS_CHANNEL:
             metrics.add_metric(name=ALERTS_SENT, unit="Count", value=1)

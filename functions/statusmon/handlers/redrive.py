@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from statusmon import metric_names as m
 from statusmon.logic.alerts import SNS_CHANNEL
-from statusmon.logic.deliver import SENT
+from statusmon.logic.deliver import DROPPED, SENT
 from statusmon.logic.run import run_redrive
 from statusmon.observability import logger, metrics, tracer
 from statusmon.settings import get_settings
@@ -25,12 +25,20 @@ SAFETY_MARGIN_MS = 20_000
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = run_redrive(
-        get_settings(), out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS
+        get_settings(),
+        out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS,
+        deployed=True,
     )
     sent = report.count(SENT, SNS_CHANNEL)
     if sent:
         metrics.add_metric(name=m.ALERTS_SENT, unit=MetricUnit.Count, value=sent)
     summary = report.summary()
+    if summary["dropped"]:
+        logger.warning(
+            "pending messages of a switched-off channel deleted unsent",
+            dropped=summary["dropped"],
+            channels=sorted({d.message.channel for d in report.deliveries if d.outcome == DROPPED}),
+        )
     if report.failures:
         logger.warning("alerts still pending; the next run tries again", **summary)
     else:

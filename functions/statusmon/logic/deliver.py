@@ -11,6 +11,17 @@ loses an alert.
 State-change events (:mod:`statusmon.logic.events`) wait in the same outbox on their own channel and
 are delivered the same way, to EventBridge.
 
+Leases are taken and judged on the table's own clock (:meth:`Outbox.service_time`: DynamoDB's time
+from the ``Date`` header of its answers), never the deliverer's: a ``statusmon redrive`` on a laptop
+whose clock runs two minutes ahead would otherwise find a Lambda's lease over and publish what the
+Lambda is publishing, and one running behind would write leases that end before they started.
+
+A channel switched off (the chat topic removed from the stack) has nobody to deliver to: the
+deployed deliverers (the notify and redrive Lambdas, which run with the stack's configuration) delete
+its pending messages unsent and count them (``dropped``), rather than leave them pending for ever.
+``statusmon redrive`` and ``statusmon sweep`` never do: a shell without ``STATUSMON_CHAT_TOPIC_ARN``
+is not a stack without a chat topic.
+
 The one remaining duplicate: a deliverer stopped after SNS accepted the message and before the
 table confirmed it (or a Publish whose answer was lost) leaves it pending, and it goes out again
 once the lease has passed. Subscribers can drop it by ``transition_id``.
@@ -19,9 +30,8 @@ once the lease has passed. Subscribers can drop it by ``transition_id``.
 from __future__ import annotations
 
 import contextlib
-import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +46,7 @@ LEASE_SECONDS = 120.0
 SENT = "sent"
 SKIPPED = "skipped"  # confirmed already, or another deliverer holds it now
 FAILED = "failed"
+DROPPED = "dropped"  # its channel is switched off: deleted unsent
 
 
 class Outbox(Protocol):
@@ -43,6 +54,8 @@ class Outbox(Protocol):
     def claim(self, message: OutboxMessage, *, owner: str, now: float, lease_seconds: float) -> bool: ...
     def confirm(self, message: OutboxMessage, *, owner: str) -> bool: ...
     def release(self, message: OutboxMessage, *, owner: str, error: str) -> None: ...
+    def service_time(self) -> float: ...
+    def discard(self, message: OutboxMessage) -> bool: ...
 
 
 Publisher = Callable[[OutboxMessage], str]
@@ -80,6 +93,7 @@ class DeliveryReport:
             "events_sent": self.count(SENT, EVENTS_CHANNEL),
             "skipped": self.count(SKIPPED),
             "failed": self.count(FAILED),
+            "dropped": self.count(DROPPED),
             "unconfirmed": sum(1 for d in self.deliveries if d.outcome == SENT and not d.confirmed),
             "stopped_early": self.stopped_early,
             "errors": [d.error for d in self.deliveries if d.error][:20],
@@ -117,34 +131,58 @@ def deliver(
     return Delivery(message, SENT, message_id, confirmed=confirmed)
 
 
+def drop(message: OutboxMessage, outbox: Outbox) -> Delivery:
+    """Delete a message of a switched-off channel unsent."""
+    try:
+        outbox.discard(message)
+    except AwsError as exc:
+        return Delivery(message, FAILED, error=str(exc))
+    return Delivery(message, DROPPED)
+
+
 def deliver_pending(
     outbox: Outbox,
     publishers: Mapping[str, Publisher],
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
     lease_seconds: float = LEASE_SECONDS,
     out_of_time: Callable[[], bool] = never,
+    switched_off: Collection[str] = (),
 ) -> DeliveryReport:
-    """Everything pending on each channel of ``publishers`` (alerts first), oldest first.
+    """Everything pending on each channel of ``publishers`` (alerts first), oldest first; then the
+    messages of the ``switched_off`` channels, deleted unsent.
 
+    ``clock`` is what leases are measured by: the table's own time unless a test simulates one.
     The channels are independent: one whose publishes fail does not hold up the other. Raises
     :class:`AwsError` only if the outbox cannot be read.
     """
     report = DeliveryReport()
     owner = new_owner()
+    now = clock or outbox.service_time
     for channel in sorted(publishers, key=lambda c: c != SNS_CHANNEL):
         for message in outbox.pending(channel):
             if out_of_time():
                 report.stopped_early = True
                 return report
+            try:
+                moment = now()
+            except AwsError as exc:
+                report.deliveries.append(Delivery(message, FAILED, error=str(exc)))
+                continue
             report.deliveries.append(
                 deliver(
                     message,
                     outbox,
                     publishers[channel],
                     owner=owner,
-                    now=clock(),
+                    now=moment,
                     lease_seconds=lease_seconds,
                 )
             )
+    for channel in sorted(set(switched_off) - set(publishers)):
+        for message in outbox.pending(channel):
+            if out_of_time():
+                report.stopped_early = True
+                return report
+            report.deliveries.append(drop(message, outbox))
     return report

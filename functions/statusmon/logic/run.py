@@ -18,13 +18,14 @@ from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.chat import CHAT_CHANNEL
 from statusmon.logic.deliver import (
-    SKIPPED,
+    FAILED,
     Delivery,
     DeliveryReport,
     Outbox,
     Publisher,
     deliver,
     deliver_pending,
+    drop,
     new_owner,
 )
 from statusmon.logic.discover import Discovery
@@ -112,36 +113,43 @@ def publishers(settings: Settings) -> dict[str, Publisher]:
     return channels
 
 
+# Every channel an outbox message can be for (chat only with a chat topic).
+CHANNELS = (SNS_CHANNEL, EVENTS_CHANNEL, CHAT_CHANNEL)
+
+
 def run_redrive(
     settings: Settings,
     *,
     out_of_time: Callable[[], bool] = never,
     outbox: Outbox | None = None,
     publish: Mapping[str, Publisher] | None = None,
+    deployed: bool = False,
 ) -> DeliveryReport:
-    """Deliver every alert and event still pending in the outbox."""
+    """Deliver every alert and event still pending in the outbox. ``deployed``: the settings are the
+    stack's (a Lambda), so a channel they leave out is switched off and its pending messages are
+    dropped (see :mod:`statusmon.logic.deliver`)."""
+    channels = publish or publishers(settings)
     return deliver_pending(
         outbox or StatusStore(settings.require_table()),
-        publish or publishers(settings),
+        channels,
         out_of_time=out_of_time,
+        switched_off=[c for c in CHANNELS if c not in channels] if deployed else (),
     )
 
 
 def deliver_one(message: OutboxMessage, settings: Settings, *, outbox: Outbox | None = None) -> Delivery:
-    """One outbox message as the stream brought it (the notify Lambda). A message for a channel that
-    is not configured now (a chat topic since removed) is skipped: it stays pending, unsent."""
+    """One outbox message as the stream brought it (the notify Lambda, with the stack's settings). A
+    message for a channel that is switched off now (a chat topic since removed) is dropped: deleted
+    unsent, never to be delivered."""
+    store = outbox or StatusStore(settings.require_table())
     publish = publishers(settings).get(message.channel)
     if publish is None:
-        return Delivery(
-            message, SKIPPED, error=f"no {message.channel!r} channel is configured; it stays pending"
-        )
-    return deliver(
-        message,
-        outbox or StatusStore(settings.require_table()),
-        publish,
-        owner=new_owner(),
-        now=time.time(),
-    )
+        return drop(message, store)
+    try:
+        now = store.service_time()
+    except AwsError as exc:
+        return Delivery(message, FAILED, error=str(exc))
+    return deliver(message, store, publish, owner=new_owner(), now=now)
 
 
 @dataclass
