@@ -5,13 +5,16 @@ Exit codes (the README's command reference lists them too):
 
 - 0: done;
 - 1: statusmon could not do the work: AWS or configuration (credentials, region, a table or stack
-  that is not there, access denied), a sweep that could read nothing or left alerts pending, a
-  redrive with alerts still pending, a resource with no recorded history;
+  that is not there, access denied), a sweep that could read nothing or left alerts pending, a hot
+  sweep that could describe nothing of what is in flight, a redrive with alerts still pending, a
+  resource with no recorded history (in every output form); when the region is not one botocore
+  knows, the line names it first (AWS has no host there and moto answers 500, neither says so);
 - 1 from ``wait``: the resource failed or was deleted (``statusmon: failed:`` / ``deleted:``);
-- 2: the command line is wrong: an unknown option (argparse's code too), an id that matches no
-  tracked resource or several, a malformed ARN, an unknown ``--profile``, a region that cannot be
-  one, a local-mode command without the ``statusmon[local]`` extra; every such message starts
-  ``statusmon: error:``;
+- 2: the command line is wrong: an unknown option (the command's own usage, argparse's code), an
+  id that matches no tracked resource or several, a malformed ARN, an unknown ``--profile``, a
+  region that cannot be one, a number no clock takes (nan, 1e300), a local-mode command without
+  the ``statusmon[local]`` extra, ``local-setup`` aimed at AWS itself without ``--aws``; every
+  such message starts ``statusmon: error:`` (argparse's: ``statusmon COMMAND: error:``);
 - 2 from ``wait``: the timeout passed, the one line starting ``statusmon: timeout:``;
 - 130: interrupted (Ctrl-C).
 """
