@@ -8,6 +8,11 @@ Where the states come from (a *follower*):
   the monitor recorded: within a minute of the change with the hot watch deployed, within a sweep
   otherwise. A resource given by ARN that the table does not know yet is waited for: the monitor
   records it at its next sweep;
+* the status table, swept by the command itself before each read (``--sweep``, the default when
+  the table is on a local endpoint: nothing deployed sweeps it there, and a user expects ``wait``
+  to end when the job ends, not to time out). One sweep of the resource's service per interval,
+  the code `statusmon sweep` runs, alerts delivered; a first sweep of every service before the id
+  is resolved, so that a resource created a moment ago has one;
 * the service itself (``--direct``): one Describe call every interval, no table needed. A failing
   call is a warning and the next poll tries again, except what asking again cannot mend: access
   denied, credentials, region or endpoint. A resource the service stops finding, after it was
