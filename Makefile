@@ -66,11 +66,20 @@ bench-coldstart: setup
 
 # The wheels and sdists of statusmon (the command) and statusmon-local (its [local] extra: the
 # emulator and the demo), one version, checked as PyPI would. README: "Install the command".
-dist: setup
+# A build environment of its own (build, setuptools, twine: requirements-dist.txt), not the
+# development one: a user who wants the wheels needs neither CDK, nor the test tools, nor npm.
+DIST_VENV := .venv-dist
+
+$(DIST_VENV)/.installed: requirements-dist.txt
+	test -x $(DIST_VENV)/bin/python || $(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dist.txt
+	touch $@
+
+dist: $(DIST_VENV)/.installed
 	rm -rf dist
-	$(BIN)/python -m build --no-isolation --outdir dist .
-	$(BIN)/python -m build --no-isolation --outdir dist local
-	$(BIN)/twine check --strict dist/*
+	$(DIST_VENV)/bin/python -m build --no-isolation --outdir dist .
+	$(DIST_VENV)/bin/python -m build --no-isolation --outdir dist local
+	$(DIST_VENV)/bin/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage dist build
+	rm -rf $(VENV) $(DIST_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage dist build

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
+import socket
 import sys
 import threading
 from types import FrameType
@@ -23,6 +25,22 @@ def _duration(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"{seconds!r} is not a number of seconds") from None
 
 
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:  # nan fails it too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share from 0 to 1 (0.1: one call in ten)")
+    return rate
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return int(text)
+
+
 def _kinds(text: str) -> tuple[str, ...]:
     try:
         return parse_kinds(text)
@@ -39,21 +57,36 @@ def build_parser() -> argparse.ArgumentParser:
   export AWS_ENDPOINT_URL_REKOGNITION=http://127.0.0.1:4566 AWS_ENDPOINT_URL_PERSONALIZE=http://127.0.0.1:4566""",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("--account-id", default="123456789012")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the network)",
+    )
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to listen on (default 0: a free one, printed)"
+    )
+    parser.add_argument(
+        "--region",
+        default="us-east-1",
+        help="the region in the ARNs it makes (default us-east-1; set AWS_REGION to match)",
+    )
+    parser.add_argument(
+        "--account-id",
+        default="123456789012",
+        metavar="ID",
+        help="the 12-digit account id in the ARNs it makes (default 123456789012)",
+    )
     parser.add_argument(
         "--s3-endpoint-url", default=None, help="defaults to AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL"
     )
-    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of calls throttled (0..1)")
+    parser.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of calls throttled (0..1)")
     parser.add_argument(
-        "--error-rate", type=float, default=0.0, help="share of calls answered with a 5xx (0..1)"
+        "--error-rate", type=_rate, default=0.0, help="share of calls answered with a 5xx (0..1)"
     )
     parser.add_argument("--latency-ms", type=int, default=0, help="latency added to every call")
     parser.add_argument(
         "--malformed-rate",
-        type=float,
+        type=_rate,
         default=0.0,
         help="share of calls answered with a malformed 200 (0..1)",
     )
@@ -75,6 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a lifecycle duration (repeatable)",
     )
     return parser
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is in use (another emulator, or moto server?): "
+            "pick another with --port, or --port 0 for a free one"
+        )
+    if exc.errno == errno.EACCES:
+        return f"may not listen on port {port} on {host} (ports below 1024 need root): pick one above 1023"
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"cannot listen on {host!r}: not an address of this machine (--host, default 127.0.0.1)"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,9 +149,12 @@ def main(argv: list[str] | None = None) -> int:
                 malformed=args.malformed,
             )
         emulator.start()
-    except (OSError, ValueError) as exc:
-        print(f"statusmon emulator: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"statusmon emulator: error: {_cannot_listen(args.host, args.port, exc)}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        print(f"statusmon emulator: error: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -116,7 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"statusmon emulator listening on {emulator.url}")
         for name, value in emulator.environment().items():
             print(f"export {name}={value}")
-        print("Admin API under /_emulator (see docs/emulator.md). Ctrl-C to stop.", flush=True)
+        # The essentials here: a pip install has no docs/ to point to.
+        print(
+            f"Point AWS clients at it with the lines above. Admin API: {emulator.url}/_emulator/ "
+            '(GET health, POST reset, POST seed, POST clock/advance {"seconds": N}, GET calls). '
+            "Ctrl-C to stop.",
+            flush=True,
+        )
         stop.wait()
     finally:
         for sig, handler in previous.items():

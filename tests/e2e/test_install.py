@@ -107,20 +107,75 @@ def test_install_without_then_with_the_local_extra(wheel: Path, tmp_path: Path) 
     assert "--stack NAME" in _ok(_run(statusmon, "status", "--help", cwd=tmp_path)).out
     assert "--once" in _ok(_run(statusmon, "watch", "--help", cwd=tmp_path)).out
     assert "complete" in _ok(_run(statusmon, "completion", "bash", cwd=tmp_path)).out
-    # And the local commands say in one line what to install, and exit 2
+    # And the local commands say in one line what to install, both ways, and exit 2
     for command in ("demo", "emulator"):
         result = _run(statusmon, command, cwd=tmp_path)
         assert result.code == 2, result.err
-        assert result.err.splitlines() == [
-            f"statusmon: error: `statusmon {command}` is local mode, which needs the local extra: "
-            "pip install 'statusmon[local]' (pipx: pipx install --force 'statusmon[local]')"
-        ]
+        [line] = result.err.splitlines()
+        _, wheels = _install_commands(line, command)
     assert _run(python, "-c", "import moto").code != 0
 
-    # When the extra is added (statusmon-local found next to the wheel, as on an index)
-    extra = f"statusmon[local] @ {wheel.as_uri()}"
-    _ok(_tool(*install, "--find-links", wheel.parent, "-c", ROOT / "requirements-dev.txt", extra))
+    # When the user runs the wheels' command from where `make dist` left dist/
+    assert wheels == (
+        f'pip install --find-links dist "statusmon[local] @ file://$PWD/dist/statusmon-{__version__}-py3-none-any.whl"'
+    )
+    where = tmp_path / "checkout"
+    (where / "dist").mkdir(parents=True)
+    for built in wheel.parent.glob("*.whl"):
+        (where / "dist" / built.name).symlink_to(built)
+    _ok(_as_pip(wheels, python, where))
     # Then the demo runs its whole story from the installed package
     demo = _ok(_run(statusmon, "demo", cwd=tmp_path))
     assert "5 alerts and 3 failure events" in demo.out
     assert str(ROOT) not in demo.out + demo.err
+
+
+def _install_commands(line: str, command: str) -> tuple[str, str]:
+    """The two install commands of the local extra's message: from a checkout, from the wheels."""
+    prefix = (
+        f"statusmon: error: `statusmon {command}` is local mode, which needs the local extra "
+        "(statusmon-local, not on PyPI): in a checkout of statusmon, "
+    )
+    assert line.startswith(prefix), line
+    checkout, wheels = line.removeprefix(prefix).split("; or from its wheels (make dist), ")
+    return checkout, wheels
+
+
+def _as_pip(command: str, python: Path, cwd: Path) -> Result:
+    """``command``, a ``pip install`` line, run by a shell in ``cwd`` with uv standing in for pip
+    (the same arguments; uv installs from its cache, constrained to the tested versions). pip
+    itself was checked by hand to take both of the message's lines."""
+    assert command.startswith("pip install ")
+    uv = f"{UV} pip install --quiet --python {python} -c {ROOT}/requirements-dev.txt"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "STATUSMON_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    return run_command(
+        "bash",
+        "-c",
+        uv + command.removeprefix("pip install"),
+        env=env | {"PWD": str(cwd)},
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_the_extra_installs_from_a_checkout_as_its_message_says(wheel: Path, tmp_path: Path) -> None:
+    # Given the message of a local command run without the extra
+    venv = tmp_path / "venv"
+    _ok(_tool(UV, "venv", "--quiet", "--python", sys.executable, venv))
+    python, statusmon = venv / "bin" / "python", venv / "bin" / "statusmon"
+    _ok(
+        _tool(UV, "pip", "install", "--quiet", "--python", python, "-c", ROOT / "requirements-dev.txt", wheel)
+    )
+    checkout, _ = _install_commands(_run(statusmon, "demo", cwd=tmp_path).err.strip(), "demo")
+    assert checkout == "pip install . ./local"
+    # When its checkout command runs at the root of this checkout
+    _ok(_as_pip(checkout, python, ROOT))
+    # Then local mode is there, installed (not linked to the checkout)
+    assert "--s3-endpoint-url" in _ok(_run(statusmon, "emulator", "--help", cwd=tmp_path)).out
+    located = _ok(_run(python, "-c", "import statusmon_local; print(statusmon_local.__file__)", cwd=tmp_path))
+    assert located.out.startswith(str(venv))

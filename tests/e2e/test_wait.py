@@ -11,7 +11,9 @@ from tests.e2e.conftest import Result, World, one_line_error, run_statusmon, sta
 
 DONE = 3600  # longer than every emulated lifecycle
 BROKEN_MANIFEST = b"this is not json\n{also not\n"
-FAST = ("--interval", "0.2", "--timeout", "60")
+# These tests play the deployed monitor themselves (world.sweep()): the wait must not sweep too, as
+# it does by default against a local endpoint (test_cli_traps.py covers that).
+FAST = ("--interval", "0.2", "--timeout", "60", "--no-sweep")
 
 
 def _started(process: subprocess.Popen[str]) -> subprocess.Popen[str]:

@@ -62,6 +62,9 @@ def test_cli_serves_prints_exports_and_stops_on_sigterm(capsys: pytest.CaptureFi
     assert f"export AWS_ENDPOINT_URL_REKOGNITION=http://127.0.0.1:{port}" in out
     assert f"export AWS_ENDPOINT_URL_PERSONALIZE=http://127.0.0.1:{port}" in out
     assert "stopped" in out
+    # And its banner gives the admin API's address and essentials inline: a pip install has no docs/
+    assert f"Admin API: http://127.0.0.1:{port}/_emulator/ (GET health, POST reset" in out
+    assert "docs/" not in out
     assert seen["faults"] == {
         "*": {
             "throttle_rate": 0.25,
@@ -100,9 +103,34 @@ def test_cli_reports_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         sock.listen()
         port = sock.getsockname()[1]
 
-        # When the CLI tries to use it
-        code = cli.main(["--port", str(port), "--error-rate", "2"])
+        # When the CLI is asked to listen on it
+        code = cli.main(["--port", str(port)])
 
-    # Then it fails with a one-line error
+    # Then one line names the port and says what to do, and the exit code is 1 (not a usage error)
     assert code == 1
-    assert capsys.readouterr().err.startswith("statusmon emulator:")
+    assert capsys.readouterr().err.splitlines() == [
+        f"statusmon emulator: error: port {port} on 127.0.0.1 is in use (another emulator, or moto "
+        "server?): pick another with --port, or --port 0 for a free one"
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv", [["--error-rate", "2"], ["--throttle-rate", "nan"], ["--port", "70000"], ["--port", "-1"]]
+)
+def test_cli_refuses_a_rate_or_port_out_of_range_as_usage(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given / When a share of calls outside 0..1 or a port outside 0..65535
+    with pytest.raises(SystemExit) as excinfo:
+        cli.main(argv)
+    # Then argparse refuses it (exit 2) naming the option, before anything listens
+    assert excinfo.value.code == 2
+    assert f"argument {argv[0]}: {argv[1]!r} is not a" in capsys.readouterr().err
+
+
+def test_every_option_has_help() -> None:
+    # Given the emulator's parser, as `statusmon emulator --help` shows it
+    parser = cli.build_parser()
+    # Then every option says what it does
+    undocumented = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
+    assert undocumented == []

@@ -229,3 +229,24 @@ def prepare(client: Any, counter: CallCounter | None = None) -> Any:
     """Every answer of ``client`` checked before it is parsed (idempotent), its calls counted."""
     guard(client)
     return counter.attach(client) if counter else client
+
+
+def aws_endpoint(service: str) -> str | None:
+    """The endpoint of ``service`` when it is AWS's own, else None (a local one is configured).
+
+    "AWS's own" is what botocore resolves when configured endpoints are ignored: no
+    ``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>`` nor config-file ``endpoint_url`` applies,
+    or one that names AWS itself.
+    """
+    configured = create_client(service).meta.endpoint_url
+    # botocore has the option since 1.31; its type stubs do not list it yet.
+    ignore = Config(ignore_configured_endpoint_urls=True)  # type: ignore[call-arg]
+    own = create_client(service, config=ignore).meta.endpoint_url
+    return str(configured) if configured == own else None
+
+
+def known_region(region: str) -> bool:
+    """Whether ``region`` is one botocore's endpoint data knows, in any partition (DynamoDB is in
+    every region). A region newer than the installed botocore is not known, yet may work."""
+    made = session()
+    return any(region in made.get_available_regions("dynamodb", p) for p in made.get_available_partitions())

@@ -54,9 +54,20 @@ def script(shell: str) -> str:
     return argcomplete.shellcode([PROG], shell=shell)
 
 
+# Where each shell looks for a command's completion; none of them exists in a fresh home.
+COMPLETION_DIRS = {
+    "bash": "~/.local/share/bash-completion/completions",  # bash-completion's per-user directory
+    "zsh": "~/.zfunc",
+    "fish": "~/.config/fish/completions",
+}
+_FILES = {"bash": PROG, "zsh": f"_{PROG}", "fish": f"{PROG}.fish"}
+
+
+def install_line(shell: str) -> str:
+    """The shell command that installs the completion script of ``shell`` for the user, once."""
+    folder = COMPLETION_DIRS[shell]
+    return f"mkdir -p {folder} && statusmon completion {shell} > {folder}/{_FILES[shell]}"
+
+
 def install_hint(shell: str) -> str:
-    return {
-        "bash": f"statusmon completion bash > ~/.local/share/bash-completion/completions/{PROG}",
-        "zsh": f"statusmon completion zsh > ~/.zfunc/_{PROG}  (with fpath+=(~/.zfunc) before compinit)",
-        "fish": f"statusmon completion fish > ~/.config/fish/completions/{PROG}.fish",
-    }[shell]
+    return install_line(shell) + ("  (with fpath+=(~/.zfunc) before compinit)" if shell == "zsh" else "")

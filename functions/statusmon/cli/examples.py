@@ -31,7 +31,8 @@ exit codes: 0 complete, 1 failed or deleted (the reason and what to do on stderr
   statusmon watch --stack statusmon --failed-within 24
 one frame, for a script or a chat bot
   statusmon watch --once --output json""",
-    "completion": """example: completion for every new bash (zsh and fish: see the README)
+    "completion": """example: completion for every new bash (zsh and fish: the lines above)
+  mkdir -p ~/.local/share/bash-completion/completions
   statusmon completion bash > ~/.local/share/bash-completion/completions/statusmon""",
     "demo": """example: the whole monitor on this machine, no AWS account (statusmon[local])
   statusmon demo""",

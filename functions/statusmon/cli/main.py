@@ -5,13 +5,16 @@ Exit codes (the README's command reference lists them too):
 
 - 0: done;
 - 1: statusmon could not do the work: AWS or configuration (credentials, region, a table or stack
-  that is not there, access denied), a sweep that could read nothing or left alerts pending, a
-  redrive with alerts still pending, a resource with no recorded history;
+  that is not there, access denied), a sweep that could read nothing or left alerts pending, a hot
+  sweep that could describe nothing of what is in flight, a redrive with alerts still pending, a
+  resource with no recorded history (in every output form); when the region is not one botocore
+  knows, the line names it first (AWS has no host there and moto answers 500, neither says so);
 - 1 from ``wait``: the resource failed or was deleted (``statusmon: failed:`` / ``deleted:``);
-- 2: the command line is wrong: an unknown option (argparse's code too), an id that matches no
-  tracked resource or several, a malformed ARN, an unknown ``--profile``, a region that cannot be
-  one, a local-mode command without the ``statusmon[local]`` extra; every such message starts
-  ``statusmon: error:``;
+- 2: the command line is wrong: an unknown option (the command's own usage, argparse's code), an
+  id that matches no tracked resource or several, a malformed ARN, an unknown ``--profile``, a
+  region that cannot be one, a number no clock takes (nan, 1e300), a local-mode command without
+  the ``statusmon[local]`` extra, ``local-setup`` aimed at AWS itself without ``--aws``; every
+  such message starts ``statusmon: error:`` (argparse's: ``statusmon COMMAND: error:``);
 - 2 from ``wait``: the timeout passed, the one line starting ``statusmon: timeout:``;
 - 130: interrupted (Ctrl-C).
 """
@@ -37,7 +40,7 @@ from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import FAILED, SENT, SKIPPED, DeliveryReport
 from statusmon.logic.events import EVENTS_CHANNEL
-from statusmon.logic.run import run_redrive, sweep_and_deliver, watch_and_deliver
+from statusmon.logic.run import run_redrive, run_sweep, sweep_and_deliver, watch_and_deliver
 from statusmon.settings import ENV_PREFIX, Settings, SettingsError, check_endpoints, load_settings
 
 from . import completion, ids, render, watchview
@@ -98,16 +101,33 @@ def _output(args: argparse.Namespace) -> Output:
 
 
 def _missing_local_extra(command: str) -> str | None:
-    """The one line to print when ``command`` needs the ``[local]`` extra and it is not installed."""
+    """The one line to print when ``command`` needs the ``[local]`` extra and it is not installed.
+
+    The extra is the statusmon-local distribution, which is not on PyPI: both ways that work name
+    the distributions explicitly (the checkout's two projects, or the wheel with the directory that
+    holds statusmon-local's next to it), so that no index is asked for a package it does not have.
+    """
     if all(importlib.util.find_spec(name) for name in LOCAL_MODULES):
         return None
+    wheel = f"statusmon-{__version__}-py3-none-any.whl"
     return (
-        f"`statusmon {command}` is local mode, which needs the local extra: "
-        "pip install 'statusmon[local]' (pipx: pipx install --force 'statusmon[local]')"
+        f"`statusmon {command}` is local mode, which needs the local extra (statusmon-local, not on "
+        f"PyPI): in a checkout of statusmon, pip install . ./local; or from its wheels (make dist), "
+        f'pip install --find-links dist "statusmon[local] @ file://$PWD/dist/{wheel}"'
     )
 
 
 def cmd_local_setup(args: argparse.Namespace, settings: Settings) -> int:
+    # Made for moto server: against AWS it would create a table and a topic in the account of
+    # whatever credentials are about, so that takes a word of its own (--aws).
+    if not args.aws:
+        remote = [f"{name} ({url})" for name in ("dynamodb", "sns") if (url := aws.aws_endpoint(name))]
+        if remote:
+            raise UsageError(
+                f"local-setup is for local endpoints, and {' and '.join(remote)} would be AWS itself: "
+                "export AWS_ENDPOINT_URL=http://127.0.0.1:5000 (moto server), or pass --aws to create "
+                "the table and topic in your AWS account"
+            )
     table_name = settings.table_name or DEFAULT_TABLE
     topic_name = settings.topic_arn.rsplit(":", 1)[-1] if settings.topic_arn else DEFAULT_TOPIC
     created = StatusStore(table_name).ensure_table()
@@ -167,13 +187,11 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     store = StatusStore(_table(settings))
     arn = resolve_id(store, args.id).arn
     transitions = store.history(arn)
-    output = _output(args)
-    if output is Output.JSON:
-        print(render.history_view(transitions, output))
-        return EXIT_OK
+    # The same outcome whatever the form: a script reading JSON learns of an untracked ARN from
+    # the exit code, as a person does from the line.
     if not transitions:
         raise CommandFailed(f"no history for {arn}: it is not tracked (see `statusmon status`)")
-    print(render.history_view(transitions, output))
+    print(render.history_view(transitions, _output(args)))
     return EXIT_OK
 
 
@@ -187,12 +205,34 @@ def cmd_wait(args: argparse.Namespace, settings: Settings) -> int:
         follower: waiting.Follower = waiting.DirectFollower.of(parse_resource_arn(args.id))
     else:
         store = StatusStore(_table(settings))
-        follower = waiting.TableFollower(store, resolve_id(store, args.id))
+        sweep = args.sweep if args.sweep is not None else aws.aws_endpoint("dynamodb") is None
+        if not sweep:
+            follower = waiting.TableFollower(store, resolve_id(store, args.id))
+        else:
+            services = [parse_resource_arn(args.id).service] if ids.is_arn(args.id) else list(Service)
+            _sweep_for_wait(settings, services)  # first, so that a resource just created has an id
+            table = waiting.TableFollower(store, resolved := resolve_id(store, args.id))
+            service = resolved.state.service if resolved.state else services[0]
+            follower = waiting.SweepingFollower(table, lambda: _sweep_for_wait(settings, [service]))
     stream = waiting.Stream(_output(args), _say, interval=args.interval, timeout=args.timeout)
     outcome, state = waiting.wait(
         follower, stream, interval=args.interval, timeout=args.timeout, new_only=args.new
     )
     return stream.finish(outcome, state)
+
+
+def _sweep_for_wait(settings: Settings, services: Sequence[Service]) -> None:
+    """One sweep of ``services`` (and delivery, when there is a topic), as `statusmon sweep` runs it;
+    an ``AwsError`` when it could read no source, which `wait` reports and tries again."""
+    if settings.topic_arn:
+        outcome = sweep_and_deliver(settings, services)
+        reports = outcome.reports
+    else:
+        reports = [run_sweep(service, settings) for service in services]
+    unreadable = [r for r in reports if not r.complete and r.seen == 0 and not r.recorded]
+    if len(unreadable) == len(reports):
+        problems = unreadable[0].problems or ["nothing listed"]
+        raise AwsError(f"the sweep could read no source: {problems[0]}")
 
 
 def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
@@ -207,6 +247,9 @@ def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
         f"{_count(summary['described'], 'Describe call')}, {_count(summary['transitions'], 'change')}, "
         f"{summary['duration_ms']} ms"
     )
+    if not summary["watched"]:
+        # Nothing asked of any service: this run says nothing about whether they can be reached.
+        _say("  nothing in flight, so no service was asked; `statusmon sweep` reads every source")
     if summary["left_to_sweep"]:
         _say(f"  {summary['left_to_sweep']} left to the next full sweep (`statusmon sweep`)")
     for problem in outcome.report.problems:
@@ -218,6 +261,9 @@ def cmd_hot_watch(args: argparse.Namespace, settings: Settings) -> int:
     elif output is Output.TEXT:
         fields = ("watched", "described", "transitions", "aws_calls", "throttles", "duration_ms")
         print(render.text([[str(summary[name]) for name in fields]]))
+    if summary["watched"] and not summary["described"] and outcome.report.problems:
+        # As `sweep` when no source could be read: the run could not do its work.
+        raise CommandFailed(f"no resource in flight could be described: {outcome.report.problems[0]}")
     _raise_undelivered(outcome.delivery, outcome.delivery_error)
     return 0
 
@@ -325,10 +371,15 @@ def _report_delivery(report: DeliveryReport) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.interval < watchview.MIN_INTERVAL:
-        raise UsageError(f"--interval is in seconds, at least {watchview.MIN_INTERVAL:g}")
-    if args.failed_within <= 0:
-        raise UsageError("--failed-within is in hours, more than 0")
+    # Written so that nan fails them too: it would reach a sleep or a timedelta, with a traceback.
+    if not watchview.MIN_INTERVAL <= args.interval <= watchview.MAX_INTERVAL:
+        raise UsageError(
+            f"--interval is in seconds, from {watchview.MIN_INTERVAL:g} to {watchview.MAX_INTERVAL:g}"
+        )
+    if not 0 < args.failed_within <= watchview.MAX_FAILED_WITHIN_HOURS:
+        raise UsageError(
+            f"--failed-within is in hours, more than 0 and at most {watchview.MAX_FAILED_WITHIN_HOURS:g}"
+        )
     table_name = _table(settings)
     store = StatusStore(table_name)
     within = timedelta(hours=args.failed_within)
@@ -415,6 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="create the status table and alert topic on the configured endpoints",
         parents=local_only,
     )
+    setup.add_argument(
+        "--aws",
+        action="store_true",
+        help="create them in AWS itself when no local endpoint is configured (the default refuses: "
+        "a deployed stack has its own table and topic)",
+    )
     setup.set_defaults(func=cmd_local_setup)
 
     status = commands.add_parser(
@@ -458,6 +515,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the service (DescribeDataset, DescribeDatasetImportJob) instead of the status table: "
         "works without a deployed monitor",
+    )
+    wait.add_argument(
+        "--sweep",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sweep the resource's service before each look, as `statusmon sweep` does (default: "
+        "only when the table is on a local endpoint, where no deployed monitor sweeps; --no-sweep "
+        "when something else sweeps it)",
     )
     wait.add_argument(
         "--new",
@@ -548,7 +613,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from statusmon_emulator.cli import main as emulator_main  # noqa: PLC0415
 
         return emulator_main(arguments[1:])
-    return _run(parser.parse_args(arguments))
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # argparse leaves them to the top level, whose usage does not list the command's options.
+        command = _subcommands(parser)[args.command]
+        command.error(
+            f"unrecognized arguments: {' '.join(unknown)} "
+            f"(`statusmon {args.command} --help` lists its options)"
+        )
+    return _run(args)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(commands.choices)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -561,14 +639,38 @@ def _run(args: argparse.Namespace) -> int:
     except (UsageError, MalformedArnError, ids.UnknownIdError, ids.AmbiguousIdError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     except (SettingsError, AwsError, CommandFailed) as exc:
-        return _fail(str(exc))
+        # A setting's own message is right whatever the region; the rest may be the region's doing.
+        return _fail(str(exc) if isinstance(exc, SettingsError) else _blame_region(args, str(exc)))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:
         problem = environment_problem(exc)
         if problem is None:
             raise
-        return _fail(problem)
+        return _fail(_blame_region(args, problem))
+
+
+def _blame_region(args: argparse.Namespace, problem: str) -> str:
+    """``problem``, led by the region when it is not one botocore knows: AWS has no endpoint there
+    (the host does not resolve) and moto server answers 500, neither of which names the region.
+    A region newer than the installed botocore is not blamed unless something failed."""
+    try:
+        region = aws.session().get_config_variable("region")
+    except Exception:  # the profile it would be read from is what failed: the problem says so
+        return problem
+    if not region or aws.known_region(region):
+        return problem
+    if getattr(args, "region", None):
+        where = "--region"
+    else:
+        where = next(
+            (name for name in ("AWS_REGION", "AWS_DEFAULT_REGION") if os.environ.get(name) == region),
+            "the profile's region",
+        )
+    return (
+        f"region {region!r} ({where}) is not a known AWS region: use one such as us-east-1 "
+        f"(`aws account list-regions` lists your account's); what failed: {problem}"
+    )
 
 
 def _count(number: int, noun: str) -> str:

@@ -53,13 +53,19 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+# The longest duration taken (30 days): beyond it a sleep overflows, and no import job or dataset
+# operation runs that long.
+MAX_DURATION = 30 * DAY
+
+
 def parse_duration(text: str) -> float:
-    """``90``, ``90s``, ``15m``, ``2h``: seconds (a bare number is seconds). Raises ``ValueError``."""
+    """``90``, ``90s``, ``15m``, ``2h``: seconds (a bare number is seconds), more than 0 and at most
+    :data:`MAX_DURATION`. Raises ``ValueError``."""
     units = {"s": 1, "m": MINUTE, "h": HOUR}
     text = text.strip().lower()
     factor = units.get(text[-1:])
     number = float(text[:-1] if factor else text)
     seconds = number * (factor or 1)
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(f"{text!r} is not a positive duration")
+    if not 0 < seconds <= MAX_DURATION:  # nan and inf fail it too
+        raise ValueError(f"{text!r} is not a duration from 0 to 30 days")
     return seconds

@@ -8,6 +8,11 @@ Where the states come from (a *follower*):
   the monitor recorded: within a minute of the change with the hot watch deployed, within a sweep
   otherwise. A resource given by ARN that the table does not know yet is waited for: the monitor
   records it at its next sweep;
+* the status table, swept by the command itself before each read (``--sweep``, the default when
+  the table is on a local endpoint: nothing deployed sweeps it there, and a user expects ``wait``
+  to end when the job ends, not to time out). One sweep of the resource's service per interval,
+  the code `statusmon sweep` runs, alerts delivered; a first sweep of every service before the id
+  is resolved, so that a resource created a moment ago has one;
 * the service itself (``--direct``): one Describe call every interval, no table needed. A failing
   call is a warning and the next poll tries again, except what asking again cannot mend: access
   denied, credentials, region or endpoint. A resource the service stops finding, after it was
@@ -71,6 +76,8 @@ class Follower(Protocol):
     arn: str
     # Where the states come from, for the first line ("the status table", "DescribeDataset").
     reads: str
+    # What becomes of a resource the table does not hold yet (table followers only).
+    absent: str
 
     def start(self) -> ResourceState | None:
         """The state now (None: not known yet)."""
@@ -83,6 +90,7 @@ class Follower(Protocol):
 
 class TableFollower:
     reads = "the status table"
+    absent = "the monitor records it at its next sweep"
 
     def __init__(self, store: StatusStore, resolved: Resolved) -> None:
         self.store = store
@@ -116,11 +124,34 @@ class TableFollower:
         return new
 
 
+class SweepingFollower:
+    """The status table, swept by this command before each read: against a local endpoint no
+    deployed monitor sweeps it, and a wait would otherwise never see the resource settle. The
+    sweep is the one `statusmon sweep` runs (the Lambdas' code), of the resource's service only."""
+
+    reads = "the status table after a sweep (a local endpoint: nothing else sweeps it)"
+    absent = "this sweep did not find it; a later one records it once the service lists it"
+
+    def __init__(self, table: TableFollower, sweep: Callable[[], None]) -> None:
+        self.table = table
+        self.sweep = sweep
+        self.arn = table.arn
+
+    def start(self) -> ResourceState | None:
+        # The caller swept already, to resolve the id against a table that is up to date.
+        return self.table.start()
+
+    def poll(self) -> list[Transition]:
+        self.sweep()
+        return self.table.poll()
+
+
 class DirectFollower:
     def __init__(self, source: Any, arn: ResourceArn, now: Callable[[], datetime] = utcnow) -> None:
         self.source = source
         self.arn = arn.arn
         self.reads = f"{_DESCRIBE[arn.service]} (--direct)"
+        self.absent = "the service does not know it"
         self.now = now
         self.asked = Observation(
             service=arn.service,
@@ -247,7 +278,7 @@ class Stream:
         limit = f"for at most {timefmt.duration(self.timeout)}" if self.timeout else "no timeout"
         self.say(f"waiting for {self.label}: reading {follower.reads} every {every}, {limit}")
         if state is None:
-            self.say(f"  {self.arn} is not in the status table yet: the monitor records it at its next sweep")
+            self.say(f"  {self.arn} is not in the status table yet: {follower.absent}")
             return
         at = state.updated_at or state.observed_at
         if self.output is Output.JSON:
@@ -333,5 +364,5 @@ def seconds(text: str) -> float:
         return timefmt.parse_duration(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration: seconds (90), or with a unit (90s, 15m, 2h)"
+            f"{text!r} is not a duration: seconds (90), or with a unit (90s, 15m, 2h), up to 30 days"
         ) from None

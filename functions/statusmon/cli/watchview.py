@@ -43,6 +43,9 @@ from statusmon.logic.stuck import duration
 
 DEFAULT_INTERVAL = 5.0
 MIN_INTERVAL = 1.0
+MAX_INTERVAL = 86400.0  # a day: a view refreshed less often is a --once run
+# Ten years: past any history a table keeps, and a span a timedelta can hold.
+MAX_FAILED_WITHIN_HOURS = 87600.0
 DEFAULT_FAILED_WITHIN_HOURS = 24.0
 # Rows a section lists before it counts the rest (`statusmon status` lists everything).
 MAX_ROWS = 20
