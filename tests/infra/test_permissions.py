@@ -98,7 +98,6 @@ def grants(synth: Synth, function: dict[str, Any]) -> dict[tuple[str, str], set[
     return dict(found)
 
 
-TABLE = ("Table.Arn", NO_CONDITION)
 BY_SERVICE = (f"Table.Arn/index/{BY_SERVICE_INDEX.name}", NO_CONDITION)
 OWN_LOGS = {("OwnLogGroup.Arn", NO_CONDITION): LOG_ACTIONS}
 # The deliverers: outbox items only, and the state-change events on the account's default bus only.
@@ -110,24 +109,34 @@ OUTBOX = {
 # profile every function publishes, Lambda's records of its failures if nothing else (aws/sns needs no grant).
 PUBLISH = {("Topic", NO_CONDITION): {"sns:Publish"}}
 PUBLISH_UNDER_KEY = {**PUBLISH, ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"}}
-# Single items of the table: a sweep's transaction puts or deletes the resource's watch entry.
-ITEM_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-POLL_TABLE = {TABLE: ITEM_ACTIONS, BY_SERVICE: {"dynamodb:Query"}}
 
 
 def only_partitions(*keys: str) -> str:
-    return json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(keys)}})
+    return json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(keys)}})
 
 
-def own_bookkeeping(service: str) -> dict[tuple[str, str], set[str]]:
-    """Query on the table itself: the service's own bookkeeping partition (its META and bucket marks),
-    and the watch list (read by a sweep that records changes)."""
-    return {("Table.Arn", only_partitions(f"SVC#{service}", WATCH_PK)): {"dynamodb:Query"}}
+def like_partitions(*keys: str) -> str:
+    return json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(keys)}})
+
+
+def recorder(*services: str) -> dict[tuple[str, str], set[str]]:
+    """A function that records transitions of ``services``: each item action on those services'
+    partitions only (their states and history, their bookkeeping and marks), the watch list, and
+    new outbox items (put, never claimed or deleted)."""
+    states = [f"RES#arn:*:{service}:*" for service in services]
+    bookkeeping = [f"SVC#{service}" for service in services]
+    return {
+        ("Table.Arn", like_partitions(*states)): {"dynamodb:GetItem"},
+        ("Table.Arn", like_partitions(*states, *bookkeeping, OUTBOX_PK)): {"dynamodb:PutItem"},
+        ("Table.Arn", like_partitions(*states, *bookkeeping, WATCH_PK)): {"dynamodb:UpdateItem"},
+        ("Table.Arn", only_partitions(WATCH_PK)): {"dynamodb:DeleteItem"},
+        ("Table.Arn", only_partitions(*bookkeeping, WATCH_PK)): {"dynamodb:Query"},
+    }
 
 
 POLL_DYNAMO = {
-    POLL_REKOGNITION: {**POLL_TABLE, **own_bookkeeping("rekognition")},
-    POLL_PERSONALIZE: {**POLL_TABLE, **own_bookkeeping("personalize")},
+    POLL_REKOGNITION: {**recorder("rekognition"), BY_SERVICE: {"dynamodb:Query"}},
+    POLL_PERSONALIZE: {**recorder("personalize"), BY_SERVICE: {"dynamodb:Query"}},
 }
 STREAM = {
     # ListStreams is the DynamoDB event source's; IAM grants it on "*" only.
@@ -163,8 +172,7 @@ WATCH = {
     **OWN_LOGS,
     **{key: actions for key, actions in POLLERS[POLL_REKOGNITION].items() if key[0].startswith("arn:")},
     **{key: actions for key, actions in POLLERS[POLL_PERSONALIZE].items() if key[0].startswith("arn:")},
-    TABLE: ITEM_ACTIONS,
-    ("Table.Arn", only_partitions(WATCH_PK, "SVC#rekognition", "SVC#personalize")): {"dynamodb:Query"},
+    **recorder("rekognition", "personalize"),
 }
 # Discovery: one UpdateItem per resource, in the watch list's partition only.
 DISCOVER = {
@@ -231,8 +239,8 @@ def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: S
             for key, actions in grants(synth, functions_by_handler(synth)[handler]).items()
             if any(a.startswith("dynamodb:") for a in actions)
         }
-        # Then they read and write single items of the table, query by_service, their own
-        # bookkeeping partition and the watch list, nothing else
+        # Then they read and write single items of their own service's partitions (states, history,
+        # bookkeeping and marks), the watch list, put outbox items, and query by_service; nothing else
         assert dynamo == POLL_DYNAMO[handler], handler
 
 
@@ -247,6 +255,19 @@ def test_deliverers_touch_outbox_items_only(profile: Synth) -> None:
         assert on_items == {
             ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
         }, handler
+
+
+def test_no_role_touches_items_of_the_table_without_naming_their_partitions(profile: Synth) -> None:
+    synth = profile
+    # Given every grant of every role on the table itself (not its indexes or stream)
+    for handler, function in functions_by_handler(synth).items():
+        for (resource, condition), actions in grants(synth, function).items():
+            if resource != "Table.Arn":
+                continue
+            # Then each is conditioned on dynamodb:LeadingKeys, over every item the request touches
+            (operator,) = json.loads(condition)
+            assert operator in {"ForAllValues:StringEquals", "ForAllValues:StringLike"}, (handler, actions)
+            assert list(json.loads(condition)[operator]) == ["dynamodb:LeadingKeys"], (handler, actions)
 
 
 def test_no_role_can_scan_batch_or_use_a_wildcard_action(profile: Synth) -> None:
