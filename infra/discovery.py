@@ -24,7 +24,7 @@ from infra import leading_keys
 from infra.config import ServiceName
 from infra.function import StatusmonFunction
 from infra.storage import allow_partitions
-from infra.topics import PublishTarget
+from infra.topics import AsyncFailureDestination
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.discover import CALLS, DETAIL_TYPE
 
@@ -89,8 +89,8 @@ class Discovery(Construct):
     def error_alarm(self) -> cloudwatch.Alarm:
         return self.fn.error_alarm()
 
-    def report_failures_to(self, target: PublishTarget) -> None:
-        """Lambda publishes a record of each event it still failed after its retries to ``target``."""
+    def report_failures_to(self, target: AsyncFailureDestination) -> None:
+        """Lambda sends a record of each event it still failed after its retries to ``target``."""
         target.async_failures_of(self.fn)
 
 

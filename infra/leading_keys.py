@@ -95,13 +95,14 @@ def deliverer() -> dict[str, tuple[str, ...]]:
 
 
 def ops_reader() -> dict[str, tuple[str, ...]]:
-    """The redrive's recovery check of the failure episodes (statusmon.logic.ops): read them, close one."""
-    return {QUERY: (OPS_PK,), UPDATE: (OPS_PK,), DELETE: (OPS_PK,)}
+    """The redrive's recovery check of the failure episodes (statusmon.logic.ops): read them all, close
+    one (a conditional put)."""
+    return {QUERY: (OPS_PK,), PUT: (OPS_PK,)}
 
 
 def summariser() -> dict[str, tuple[str, ...]]:
-    """The failure summariser: one function's failure episode, read and written."""
-    return {GET: (OPS_PK,), PUT: (OPS_PK,), UPDATE: (OPS_PK,)}
+    """The failure summariser: one function's failure episode, read and written (a conditional put)."""
+    return {GET: (OPS_PK,), PUT: (OPS_PK,)}
 
 
 def condition(keys: Sequence[str]) -> dict[str, Mapping[str, object]]:

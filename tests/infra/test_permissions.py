@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from infra.function import AccountArn, StatusmonFunction
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK, WATCH_PK
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OPS_PK, OUTBOX_PK, WATCH_PK
 from tests.infra.conftest import PROFILES, Synth, synthesize
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
@@ -22,6 +22,7 @@ POLL_REKOGNITION = "statusmon.handlers.poll_rekognition.handler"
 POLL_PERSONALIZE = "statusmon.handlers.poll_personalize.handler"
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
 DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
+OPS_HANDLER = "statusmon.handlers.ops.handler"
 
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -66,6 +67,16 @@ def names_for(synth: Synth, function: dict[str, Any] | None = None) -> dict[str,
         found = list(synth.resources(resource_type))
         assert len(found) == 1 if required else len(found) <= 1, resource_type
         names.update(dict.fromkeys(found, name))
+    names.update(
+        dict.fromkeys(
+            [
+                logical_id
+                for logical_id, fn in synth.resources("AWS::Lambda::Function").items()
+                if fn["Properties"]["Handler"] == OPS_HANDLER
+            ],
+            "Summariser",
+        )
+    )
     if function is not None:
         names[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]] = "OwnLogGroup"
     return names
@@ -180,15 +191,37 @@ DISCOVER = {
     ("*", NO_CONDITION): XRAY_ACTIONS,
     ("Table.Arn", only_partitions(WATCH_PK)): {"dynamodb:UpdateItem"},
 }
+# Without alarms, Lambda sends each failed asynchronous run's record to the failure summariser, with the
+# failed function's role.
+TO_SUMMARISER = {("Summariser.Arn", NO_CONDITION): {"lambda:InvokeFunction"}}
+# The summariser: its functions' episodes only (read one, put it conditionally); publish its summaries,
+# and Lambda publishes its own failed records, to the topic.
+SUMMARISER = {
+    **OWN_LOGS,
+    ("*", NO_CONDITION): XRAY_ACTIONS,
+    ("Table.Arn", only_partitions(OPS_PK)): {"dynamodb:GetItem", "dynamodb:PutItem"},
+    **PUBLISH,
+}
+# The redrive's recovery check: every episode (one Query), and close one (a conditional put).
+RECOVERY_CHECK = {("Table.Arn", only_partitions(OPS_PK)): {"dynamodb:Query", "dynamodb:PutItem"}}
 EXPECTED_GRANTS = {
     "default": {
-        **{handler: {**grants, **PUBLISH} for handler, grants in POLLERS.items()},
-        WATCH_HANDLER: {**WATCH, **PUBLISH},
-        DISCOVER_HANDLER: {**DISCOVER, **PUBLISH},
+        **{handler: {**grants, **TO_SUMMARISER} for handler, grants in POLLERS.items()},
+        WATCH_HANDLER: {**WATCH, **TO_SUMMARISER},
+        DISCOVER_HANDLER: {**DISCOVER, **TO_SUMMARISER},
         NOTIFY_HANDLER: {**OWN_LOGS, **STREAM, **OUTBOX, **PUBLISH},
-        REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **OUTBOX, **PUBLISH},
+        REDRIVE_HANDLER: {
+            **OWN_LOGS,
+            ("*", NO_CONDITION): XRAY_ACTIONS,
+            **OUTBOX,
+            **RECOVERY_CHECK,
+            **PUBLISH,
+            **TO_SUMMARISER,
+        },
+        OPS_HANDLER: SUMMARISER,
     },
-    # Alarms report failures: the pollers publish nothing, the notifier's failed batches go to the DLQ.
+    # Alarms report failures: no summariser, the pollers publish nothing, the notifier's failed batches
+    # go to the DLQ.
     "everything": {
         **POLLERS,
         WATCH_HANDLER: WATCH,
@@ -205,8 +238,10 @@ EXPECTED_GRANTS = {
 }
 
 
-@pytest.mark.parametrize("profile_name", PROFILES)
-@pytest.mark.parametrize("handler", sorted(EXPECTED_GRANTS["default"]))
+@pytest.mark.parametrize(
+    ("profile_name", "handler"),
+    [(name, handler) for name in PROFILES for handler in sorted(EXPECTED_GRANTS[name])],
+)
 def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(
     request: pytest.FixtureRequest, profile_name: str, handler: str
 ) -> None:
@@ -220,14 +255,12 @@ def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(
     assert found == EXPECTED_GRANTS[profile_name][handler]
 
 
-def test_every_function_has_its_expected_grants(profile: Synth) -> None:
+@pytest.mark.parametrize("profile_name", PROFILES)
+def test_every_function_has_its_expected_grants(request: pytest.FixtureRequest, profile_name: str) -> None:
     # Given the functions of either profile
+    synth: Synth = request.getfixturevalue("synth" if profile_name == "default" else "everything")
     # Then each one is covered by the exact-grant test above (a new function needs its own entry)
-    assert (
-        set(functions_by_handler(profile))
-        == set(EXPECTED_GRANTS["default"])
-        == set(EXPECTED_GRANTS["everything"])
-    )
+    assert set(functions_by_handler(synth)) == set(EXPECTED_GRANTS[profile_name])
 
 
 def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: Synth) -> None:
@@ -251,10 +284,13 @@ def test_deliverers_touch_outbox_items_only(profile: Synth) -> None:
         found = grants(synth, functions_by_handler(synth)[handler])
         # When we keep their grants on the table's items (not its stream)
         on_items = {key: actions for key, actions in found.items() if key[0] == "Table.Arn"}
-        # Then every one is conditioned on the partition key OUTBOX
-        assert on_items == {
+        # Then every one is conditioned on the partition key OUTBOX (and, for the redrive of a stack that
+        # summarises failures, OPS: its recovery check)
+        outbox = {
             ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-        }, handler
+        }
+        summarised = handler == REDRIVE_HANDLER and OPS_HANDLER in functions_by_handler(synth)
+        assert on_items == ({**outbox, **RECOVERY_CHECK} if summarised else outbox), handler
 
 
 def test_no_role_touches_items_of_the_table_without_naming_their_partitions(profile: Synth) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Generic, Protocol
 
@@ -20,11 +20,14 @@ import pytest
 from infra import leading_keys
 from infra.leading_keys import DELETE, GET, PUT, QUERY, UPDATE, KeyGrants, allows
 from statusmon.adapters import store as store_module
+from statusmon.adapters.episodes import EpisodeStore
 from statusmon.adapters.store import StateItem, StatusStore
 from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK, PARTITION_KEY
+from statusmon.domain.episodes import Episode
 from statusmon.domain.model import BucketMark, OutboxMessage, ServiceMeta, WatchEntry
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.deliver import Outbox
+from statusmon.logic.ops import FailureLog, OpenEpisodes
 from statusmon.logic.sweep import Store
 from statusmon.logic.watch import WatchStore
 from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job, state, transition
@@ -125,6 +128,21 @@ def _message(channel: str = "sns") -> OutboxMessage:
     return OutboxMessage(channel, "t-1", NOW, "error", "subject", "{}")
 
 
+def _episode() -> Episode:
+    return Episode(
+        function="statusmon-HotWatchSweepFunction",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:statusmon-HotWatchSweepFunction",
+        region="us-east-1",
+        first_at=NOW,
+        last_at=NOW,
+        failures=1,
+        last_error="boom",
+        last_request_id="r-1",
+        told_at=NOW,
+        told_failures=1,
+    )
+
+
 def _entry(service: Service, **kwargs: Any) -> WatchEntry:
     observation = IN_FLIGHT[service]
     return WatchEntry(
@@ -139,35 +157,38 @@ def _entry(service: Service, **kwargs: Any) -> WatchEntry:
 
 # One call of each store method a role may make, for one service (reads included: they are Query and
 # GetItem requests, which the roles are granted by partition too).
-Driver = Callable[[StatusStore, Service], object]
+Driver = Callable[[StatusStore, EpisodeStore, Service], object]
 DRIVERS: dict[str, Driver] = {
-    "load_service": lambda s, svc: (s.load_service(svc), s.load_service(svc, buckets=["00", "a7"])),
-    "service_meta": lambda s, svc: s.service_meta(svc),
-    "save_service_meta": lambda s, svc: (
+    "load_service": lambda s, e, svc: (s.load_service(svc), s.load_service(svc, buckets=["00", "a7"])),
+    "service_meta": lambda s, e, svc: s.service_meta(svc),
+    "save_service_meta": lambda s, e, svc: (
         s.save_service_meta(svc, ServiceMeta()),
         s.save_service_meta(svc, ServiceMeta(baseline_at=NOW, version=3)),
     ),
-    "save_marks": lambda s, svc: s.save_marks(
+    "save_marks": lambda s, e, svc: s.save_marks(
         svc, {"00": BucketMark(1, "d", 1), "a7": BucketMark(0, "e", None)}
     ),
     # After a full read that found an old-layout key (the recorder's answer to load_service).
-    "upgrade_keys": lambda s, svc: (s.load_service(svc), s.upgrade_keys(svc)),
-    "get": lambda s, svc: s.get(SAMPLE_ARN[svc]),
-    "record": lambda s, svc: (
+    "upgrade_keys": lambda s, e, svc: (s.load_service(svc), s.upgrade_keys(svc)),
+    "get": lambda s, e, svc: s.get(SAMPLE_ARN[svc]),
+    "record": lambda s, e, svc: (
         s.record(transition(IN_FLIGHT[svc]), retention_days=90, outbox=[_message(), _message("events")]),
         s.record(transition(SETTLED[svc], version=3), retention_days=90, outbox=[_message()], watched=True),
     ),
-    "watched": lambda s, svc: s.watched(),
-    "unwatch": lambda s, svc: (s.unwatch(_entry(svc)), s.unwatch(_entry(svc, version=2, status="X"))),
-    "mirror": lambda s, svc: s.mirror(state(IN_FLIGHT[svc], 2)),
-    "warn_stuck": lambda s, svc: s.warn_stuck(
+    "watched": lambda s, e, svc: s.watched(),
+    "unwatch": lambda s, e, svc: (s.unwatch(_entry(svc)), s.unwatch(_entry(svc, version=2, status="X"))),
+    "mirror": lambda s, e, svc: s.mirror(state(IN_FLIGHT[svc], 2)),
+    "warn_stuck": lambda s, e, svc: s.warn_stuck(
         _entry(svc, version=2, status="X"), [_message()], at=NOW + timedelta(hours=3)
     ),
-    "watch": lambda s, svc: s.watch([_entry(svc, operation="CreateDatasetImportJob")]),
-    "pending": lambda s, svc: s.pending("sns"),
-    "claim": lambda s, svc: s.claim(_message(), owner="me", now=NOW.timestamp(), lease_seconds=60),
-    "confirm": lambda s, svc: s.confirm(_message(), owner="me"),
-    "release": lambda s, svc: s.release(_message(), owner="me", error="boom"),
+    "watch": lambda s, e, svc: s.watch([_entry(svc, operation="CreateDatasetImportJob")]),
+    "pending": lambda s, e, svc: s.pending("sns"),
+    "claim": lambda s, e, svc: s.claim(_message(), owner="me", now=NOW.timestamp(), lease_seconds=60),
+    "confirm": lambda s, e, svc: s.confirm(_message(), owner="me"),
+    "release": lambda s, e, svc: s.release(_message(), owner="me", error="boom"),
+    "episode": lambda s, e, svc: e.episode("statusmon-HotWatchSweepFunction"),
+    "open_episodes": lambda s, e, svc: e.open_episodes(),
+    "save": lambda s, e, svc: (e.save(_episode()), e.save(replace(_episode(), version=3, open=False))),
 }
 
 
@@ -202,6 +223,8 @@ ROLES = {
     "watch": Role(WatchStore, BOTH, leading_keys.watcher(s.value for s in BOTH)),
     "discover": Role(_Discoverer, BOTH, leading_keys.discoverer()),
     "notify and redrive": Role(Outbox, BOTH, leading_keys.deliverer()),
+    "ops summaries": Role(FailureLog, BOTH, leading_keys.summariser()),
+    "redrive's recovery check": Role(OpenEpisodes, BOTH, leading_keys.ops_reader()),
 }
 
 
@@ -210,13 +233,14 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Role], list[
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     store = StatusStore("statusmon-leading-keys", region="us-east-1")
+    episodes = EpisodeStore("statusmon-leading-keys", region="us-east-1")
     recorder = Recorder(store)
 
     def run(role: Role) -> list[Request]:
         recorder.requests.clear()
         for method in sorted(members(role.protocol)):
             for service in role.services:
-                DRIVERS[method](store, service)
+                DRIVERS[method](store, episodes, service)
         return list(recorder.requests)
 
     yield run

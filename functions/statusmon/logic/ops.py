@@ -282,8 +282,16 @@ def ops_message(notice: Notice) -> OutboxMessage:
 # -- orchestration ---------------------------------------------------------------------------------------
 
 
-class Episodes(Protocol):
+class FailureLog(Protocol):
+    """What the summariser does with the episodes: one function's, read and written."""
+
     def episode(self, function: str) -> Episode | None: ...
+    def save(self, episode: Episode) -> bool: ...
+
+
+class OpenEpisodes(Protocol):
+    """What the recovery check does with them: read the open ones, close one."""
+
     def open_episodes(self) -> list[Episode]: ...
     def save(self, episode: Episode) -> bool: ...
 
@@ -313,7 +321,7 @@ class OpsReport:
 
 def summarise(
     failure: FailureRecord,
-    episodes: Episodes,
+    episodes: FailureLog,
     publish: Publisher,
     *,
     clock: Callable[[], datetime],
@@ -338,7 +346,7 @@ def summarise(
 
 
 def check_recoveries(
-    episodes: Episodes,
+    episodes: OpenEpisodes,
     publish: Publisher,
     *,
     clock: Callable[[], datetime],

@@ -31,7 +31,7 @@ from statusmon.logic.deliver import (
 )
 from statusmon.logic.discover import Discovery
 from statusmon.logic.events import EVENTS_CHANNEL
-from statusmon.logic.ops import Episodes, OpsReport, check_recoveries, summarise
+from statusmon.logic.ops import FailureLog, OpenEpisodes, OpsReport, check_recoveries, summarise
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, sweep
 from statusmon.logic.watch import WatchReport, WatchStore, watch
@@ -216,7 +216,7 @@ def run_summarise(
     failure: FailureRecord,
     settings: Settings,
     *,
-    episodes: Episodes | None = None,
+    episodes: FailureLog | None = None,
     publish: Publisher | None = None,
 ) -> OpsReport:
     """Count one Lambda failure record in its function's episode; publish what the rules say to."""
@@ -232,7 +232,7 @@ def run_recovery_check(
     settings: Settings,
     *,
     out_of_time: Callable[[], bool] = never,
-    episodes: Episodes | None = None,
+    episodes: OpenEpisodes | None = None,
     publish: Publisher | None = None,
 ) -> OpsReport | None:
     """Report the failing functions that have been quiet long enough as recovered (None: the stack has
