@@ -65,6 +65,9 @@ class FailureSummaries(Construct):
             timeout=cdk.Duration.seconds(30),
             log_retention=log_retention,
             removal_policy=removal_policy,
+            # Like the watch it may run every minute (a watch failing at each run): X-Ray's traces
+            # would cost more than the function, and its log line says what each record said.
+            traced=False,
         )
         self.function = self.fn.function
         allow_partitions(self.fn, table, leading_keys.summariser())

@@ -195,10 +195,9 @@ DISCOVER = {
 # failed function's role.
 TO_SUMMARISER = {("Summariser.Arn", NO_CONDITION): {"lambda:InvokeFunction"}}
 # The summariser: its functions' episodes only (read one, put it conditionally); publish its summaries,
-# and Lambda publishes its own failed records, to the topic.
+# and Lambda publishes its own failed records, to the topic. Untraced: no X-Ray.
 SUMMARISER = {
     **OWN_LOGS,
-    ("*", NO_CONDITION): XRAY_ACTIONS,
     ("Table.Arn", only_partitions(OPS_PK)): {"dynamodb:GetItem", "dynamodb:PutItem"},
     **PUBLISH,
 }

@@ -43,10 +43,10 @@ def test_every_function_is_arm64_python_313_json_logs_and_traced_but_the_watch(p
         assert props["Runtime"] == "python3.13"  # the bytecode the asset ships is for 3.13
         assert props["Architectures"] == ["arm64"]
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        # And each is traced, except the watch (43,200 runs a month: X-Ray would bill $0.22), whose
-        # Tracer is told so too
+        # And each is traced, except the watch (43,200 runs a month: X-Ray would bill $0.22) and the
+        # failure summariser (as many when the watch fails at every run), whose Tracer is told so too
         variables = props["Environment"]["Variables"]
-        if props["Handler"] == WATCH_HANDLER:
+        if props["Handler"] in {WATCH_HANDLER, OPS_HANDLER}:
             assert "TracingConfig" not in props
             assert variables["POWERTOOLS_TRACE_DISABLED"] == "true"
         else:
