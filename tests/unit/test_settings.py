@@ -333,5 +333,7 @@ def test_failure_summaries_go_to_the_ops_topic_or_else_the_alert_topic() -> None
     assert with_ops.require_ops_topic() == "arn:aws:sns:us-east-1:123456789012:ops"
     # And a recovery period is whole minutes, at most a week, with a one-line reason otherwise
     assert load_settings({"STATUSMON_OPS_RECOVERY_MINUTES": "10"}).ops_recovery_minutes == 10
-    with pytest.raises(SettingsError, match="^STATUSMON_OPS_RECOVERY_MINUTES: .*less than or equal to 10080"):
+    with pytest.raises(
+        SettingsError, match=r"^STATUSMON_OPS_RECOVERY_MINUTES: .*less than or equal to 10080"
+    ):
         load_settings({"STATUSMON_OPS_RECOVERY_MINUTES": "20000"})
