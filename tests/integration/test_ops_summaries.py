@@ -63,7 +63,8 @@ def test_a_flood_of_failure_records_reaches_people_as_two_messages_and_a_recover
     watch = next(d for d in documents if d["function"] == WATCH)
     assert watch["schema"] == "statusmon.ops/v1"
     assert watch["last_error"].startswith("AwsError: AccessDeniedException: reading the watch list")
-    assert {m["attributes"]["severity"] for m in first} == {"error"}
+    assert {d["severity"] for d in documents} == {"error"}
+    assert [m["attributes"] for m in first] == [{"ops": "failing"}, {"ops": "failing"}]
     # And the poller's 29 later failures are counted, not sent
     poll = EpisodeStore(store.table_name).episode(POLL)
     assert poll is not None

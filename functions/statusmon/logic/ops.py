@@ -275,7 +275,9 @@ def ops_message(notice: Notice) -> OutboxMessage:
         severity=doc["severity"],
         subject=subject(notice),
         body=body,
-        attributes={"severity": doc["severity"], "ops": notice.kind},
+        # Not the alerts' attributes: a subscription filtering alerts by severity or service keeps
+        # getting alerts only, as it did when these were Lambda's raw records (no attributes).
+        attributes={"ops": notice.kind},
     )
 
 
