@@ -306,7 +306,7 @@ def test_the_message_is_readable_text_for_email_and_json_for_machines() -> None:
     email = body["email"]
     assert email.startswith(f"statusmon's function {WATCH} keeps failing: 61 failures since")
     assert "Last error:   AwsError: boom 60" in email
-    assert "60 failures" in email
+    assert "New:          60 failures since the last message" in email
     assert "{" not in email
     # And the subject names the function and the count, within SNS's limits
     assert message.subject.startswith("[statusmon] OPS: statusmon-HotWatch")

@@ -248,9 +248,10 @@ def email_body(notice: Notice) -> str:
         f"Failures:     {episode.failures} since {doc['first_failure_at']}, "
         f"the last at {doc['last_failure_at']}",
     ]
-    if doc["previous_message_at"]:
+    if doc["previous_message_at"] and notice.new_failures:
         lines.append(
-            f"Since the last message ({doc['previous_message_at']}): {_failures(notice.new_failures)}"
+            f"New:          {_failures(notice.new_failures)} since the last message "
+            f"({doc['previous_message_at']})"
         )
     lines += [
         f"Logs:         {doc['console_url']}",
