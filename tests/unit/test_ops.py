@@ -314,3 +314,19 @@ def test_the_message_is_readable_text_for_email_and_json_for_machines() -> None:
     assert len(message.subject) <= SUBJECT_LIMIT
     # And its one attribute tells it from an alert (a filter on the alerts' attributes does not match it)
     assert message.attributes == {"ops": STILL_FAILING}
+
+
+def test_the_console_link_is_in_the_functions_own_partition() -> None:
+    episodes, topic = MemoryEpisodes(), Topic()
+    # Given a function of the China partition failing
+    china = replace(
+        failure(NOW),
+        function_arn=f"arn:aws-cn:lambda:cn-north-1:123456789012:function:{WATCH}",
+        region="cn-north-1",
+    )
+    summarise(china, episodes, topic.publish, clock=lambda: NOW)
+    # Then its message links to that partition's console
+    [doc] = topic.documents()
+    assert doc["console_url"].startswith(
+        "https://cn-north-1.console.amazonaws.cn/lambda/home?region=cn-north-1"
+    )

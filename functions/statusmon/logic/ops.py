@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from statusmon.adapters.errors import AwsError
+from statusmon.domain.arns import console_host
 from statusmon.domain.episodes import SUMMARY_INTERVAL, Episode, FailureRecord
 from statusmon.domain.model import OutboxMessage, iso
 
@@ -181,9 +182,10 @@ def on_check(episode: Episode, now: datetime, quiet: timedelta) -> tuple[Episode
 
 
 def console_url(episode: Episode) -> str:
-    region = episode.region
+    """The function's monitoring tab (its invocations, errors and logs) in the Lambda console."""
+    region, partition = episode.region, episode.function_arn.split(":")[1]
     return (
-        f"https://{region}.console.aws.amazon.com/lambda/home?region={region}"
+        f"https://{region}.{console_host(partition)}/lambda/home?region={region}"
         f"#/functions/{episode.function}?tab=monitoring"
     )
 
