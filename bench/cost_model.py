@@ -83,7 +83,9 @@ DELIVERY_HANDLERS = frozenset({"statusmon.handlers.notify.handler", "statusmon.h
 # emits custom metrics.
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
 DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
-QUIET_HANDLERS = frozenset({WATCH_HANDLER, DISCOVER_HANDLER})
+# The failure summariser (no alarms): one run per failure record Lambda sends it; no custom metrics.
+OPS_HANDLER = "statusmon.handlers.ops.handler"
+QUIET_HANDLERS = frozenset({WATCH_HANDLER, DISCOVER_HANDLER, OPS_HANDLER})
 # The metrics a handler emits on every run, when custom metrics are on. A poller's carry its source as
 # a dimension (one series per watched service); AlertsSent, from either deliverer, does not.
 SWEEP_METRICS = (
@@ -276,6 +278,11 @@ class Workload:
       assumption: 1,000 started jobs and dataset changes a month), each one run of ``discover_seconds``,
       one traced invocation, one log line and ``write_units_per_discovery`` (an UpdateItem of a watch
       entry under 1 KB). Without a trail there are none, and it costs nothing.
+    * the failure summaries, when the template has the summariser (no alarms): ``failure_records_per_month``
+      failed runs of statusmon's own functions (0 in a healthy month: it then never runs), each one run
+      of ``notify_seconds`` with a read and a write of its episode; and the redrive's recovery check,
+      ``recovery_check_read_units`` per redrive run (one strongly consistent Query of the empty ``OPS``
+      partition: 1 unit).
     """
 
     resources: int
@@ -286,6 +293,8 @@ class Workload:
     redrive_seconds: float = 0.5
     notify_seconds: float = 0.5
     redrive_read_units: float = 1.0
+    failure_records_per_month: int = 0
+    recovery_check_read_units: float = 1.0
     transitions_per_month: int = 1_000
     alerts_per_month: int = 100
     events_per_month: int | None = None
@@ -371,6 +380,8 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
     def runs(fn: FunctionFacts) -> float:
         if fn.handler == DISCOVER_HANDLER:
             return float(workload.discoveries_per_month)
+        if fn.handler == OPS_HANDLER:
+            return float(workload.failure_records_per_month)
         if fn.schedule_seconds is None:  # the notifier: one run per alert and per event
             return float(workload.alerts_per_month + events)
         if fn.handler == WATCH_HANDLER:
@@ -416,17 +427,24 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         if fn.schedule_seconds is not None and fn.handler != WATCH_HANDLER
     )
 
+    summarised = any(fn.handler == OPS_HANDLER for fn in facts.functions)
+    failure_records = sum(invocations[fn.logical_id] for fn in facts.functions if fn.handler == OPS_HANDLER)
     read_units = (
         sweeps * workload.sweep_read_units
         + redrives * workload.redrive_read_units
+        + (redrives * workload.recovery_check_read_units if summarised else 0.0)
         + watch_runs * workload.watch_read_units
         + workload.transitions_per_month * workload.read_units_per_transition
+        # Each failure record: its episode read (GetItem, strongly consistent, under 4 KB).
+        + failure_records
     )
     write_units = (
         workload.transitions_per_month * workload.write_units_per_transition
         + workload.alerts_per_month * workload.write_units_per_alert
         + events * workload.write_units_per_event
         + discoveries * workload.write_units_per_discovery
+        # And the episode written back (under 1 KB).
+        + failure_records
     )
     # An idle watch run logs nothing (the handler logs at debug, the function at INFO and above).
     busy_watch_runs = min(watch_runs, float(workload.watch_busy_runs_per_month))

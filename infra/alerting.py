@@ -28,18 +28,17 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra import leading_keys
 from infra.config import setting_variable
 from infra.function import AccountArn, StatusmonFunction
 from infra.nag import acknowledge
 from infra.scheduled import ScheduledFunction
+from infra.storage import allow_partitions
 from infra.topics import PublishTarget
-from statusmon.adapters.table_schema import OUTBOX_PK, STREAM_FILTER_PATTERN
+from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
-# List pending (Query), claim and release (UpdateItem), confirm (DeleteItem): outbox items only.
-OUTBOX_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-OUTBOX_ONLY = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [OUTBOX_PK]}}
 # The state-change events (outbox channel "events"), on one bus.
 EVENT_ACTIONS = ("events:PutEvents",)
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
@@ -212,7 +211,8 @@ class Alerting(Construct):
     def _allow_delivery(self, fn: StatusmonFunction, table: dynamodb.ITable) -> None:
         """Outbox items (partition key OUTBOX) and nothing else of the table; publish to the topic; put
         events on the configured bus."""
-        fn.allow(OUTBOX_ACTIONS, [table.table_arn], conditions=OUTBOX_ONLY)
+        # List pending (Query), claim and release (UpdateItem), confirm (DeleteItem): outbox items only.
+        allow_partitions(fn, table, leading_keys.deliverer())
         self.alerts.allow_publish(fn)
         if self.chat is not None:
             self.chat.allow_publish(fn)

@@ -20,17 +20,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra import leading_keys
 from infra.config import ServiceName
 from infra.function import StatusmonFunction
-from infra.polling import partitions
-from infra.topics import PublishTarget
-from statusmon.adapters.table_schema import WATCH_PK
+from infra.storage import allow_partitions
+from infra.topics import AsyncFailureDestination
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.discover import CALLS, DETAIL_TYPE
 
 DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
-# One UpdateItem per resource the call names, on the watch list's partition only.
-DISCOVER_ACTIONS = ("dynamodb:UpdateItem",)
 # Lambda's own defaults, said out loud: a throttled write is worth another try; a lost discovery only
 # delays tracking until the next full sweep.
 DISCOVER_RETRIES = 2
@@ -76,7 +74,7 @@ class Discovery(Construct):
             removal_policy=removal_policy,
         )
         self.function = self.fn.function
-        self.fn.allow(DISCOVER_ACTIONS, [table.table_arn], conditions=partitions(WATCH_PK))
+        allow_partitions(self.fn, table, leading_keys.discoverer())
         self.function.configure_async_invoke(
             retry_attempts=DISCOVER_RETRIES, max_event_age=DISCOVER_MAX_EVENT_AGE
         )
@@ -91,8 +89,8 @@ class Discovery(Construct):
     def error_alarm(self) -> cloudwatch.Alarm:
         return self.fn.error_alarm()
 
-    def report_failures_to(self, target: PublishTarget) -> None:
-        """Lambda publishes a record of each event it still failed after its retries to ``target``."""
+    def report_failures_to(self, target: AsyncFailureDestination) -> None:
+        """Lambda sends a record of each event it still failed after its retries to ``target``."""
         target.async_failures_of(self.fn)
 
 

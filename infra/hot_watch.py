@@ -16,20 +16,15 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra import leading_keys
 from infra.config import ServiceName
-from infra.polling import POLL_TARGETS, bookkeeping_key, partitions
+from infra.polling import POLL_TARGETS
 from infra.scheduled import ScheduledFunction
-from statusmon.adapters.table_schema import WATCH_PK
+from infra.storage import allow_partitions
 
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
 WATCH_RATE = "1 minute"
 WATCH_PERIOD = cdk.Duration.minutes(1)
-# What logic.watch does on the table: GetItem (a changed resource's recorded state), PutItem and
-# UpdateItem (state, history, outbox items, the bucket's generation and the watch entry, in one
-# TransactWriteItems; the entry mirroring a state), DeleteItem (an entry that settled or vanished).
-WATCH_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-# Query on the table: the watch list, and, rarely, a service's bookkeeping (is its baseline over?).
-WATCH_QUERY_ACTIONS = ("dynamodb:Query",)
 
 
 class WatchFunction(ScheduledFunction):
@@ -67,9 +62,6 @@ class WatchFunction(ScheduledFunction):
                 target.describe_resource,
                 why=f"{target.describe_reason.split(' (')[0]} that is on the watch list",
             )
-        self.fn.allow(WATCH_TABLE_ACTIONS, [table.table_arn])
-        self.fn.allow(
-            WATCH_QUERY_ACTIONS,
-            [table.table_arn],
-            conditions=partitions(WATCH_PK, *(bookkeeping_key(service) for service in services)),
-        )
+        # What logic.watch records (states, history, outbox items, marks, the watch list), for the
+        # configured services' partitions only.
+        allow_partitions(self.fn, table, leading_keys.watcher(service.value for service in services))

@@ -11,35 +11,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra import leading_keys
 from infra.config import ServiceName
 from infra.function import AccountArn
 from infra.scheduled import ScheduledFunction
-from infra.storage import index_arn
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX, SERVICE_PK_PREFIX, WATCH_PK
+from infra.storage import allow_partitions, index_arn
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX
 
-# What logic.sweep.Store does: GetItem (a resource's state, on a lost race), PutItem (the bookkeeping,
-# and state, history and outbox items in one TransactWriteItems, which IAM authorises item by item),
-# UpdateItem (the bucket's generation and an in-flight resource's watch entry in that transaction, bucket
-# marks, a one-time key upgrade) and DeleteItem (a settled resource's watch entry, in that transaction)
-# on the table; Query on the by_service index (a service's current states, or one bucket's).
-TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# Query on the by_service index (a service's current states, or one bucket's). Items of the table
+# itself, by partition key: infra.leading_keys.poller.
 INDEX_ACTIONS = ("dynamodb:Query",)
-# Query on the table itself reads two partitions only: the service's own bookkeeping (bookkeeping and
-# marks) and the hot watch (what is watched, read once by a sweep that records changes).
-BOOKKEEPING_ACTIONS = ("dynamodb:Query",)
-
-
-def partitions(*keys: str) -> dict[str, Mapping[str, object]]:
-    """A condition: every item the request touches has one of these partition keys."""
-    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(keys)}}
-
-
-def bookkeeping_key(service: ServiceName) -> str:
-    return f"{SERVICE_PK_PREFIX}{service.value}"
-
-
-def own_bookkeeping(service: ServiceName) -> dict[str, Mapping[str, object]]:
-    return partitions(bookkeeping_key(service), WATCH_PK)
 
 
 @dataclass(frozen=True)
@@ -81,7 +62,7 @@ POLL_TARGETS: dict[ServiceName, PollTarget] = {
 
 
 class PollFunction(ScheduledFunction):
-    """One service's sweep on the schedule: its Describe/List calls, and the status table's items."""
+    """One service's sweep on the schedule: its Describe/List calls, its own partitions of the table."""
 
     def __init__(
         self,
@@ -111,6 +92,5 @@ class PollFunction(ScheduledFunction):
         )
         self.fn.allow_unscoped(target.list_actions, why="lists the whole account")
         self.fn.allow_pattern(target.describe_actions, target.describe_resource, why=target.describe_reason)
-        self.fn.allow(TABLE_ACTIONS, [table.table_arn])
-        self.fn.allow(BOOKKEEPING_ACTIONS, [table.table_arn], conditions=own_bookkeeping(target.service))
+        allow_partitions(self.fn, table, leading_keys.poller(target.service.value))
         self.fn.allow(INDEX_ACTIONS, [index_arn(table, BY_SERVICE_INDEX)])

@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.function import StatusmonFunction
-from infra.topics import PublishTarget
+from infra.topics import AsyncFailureDestination
 
 
 class ScheduledFunction(Construct):
@@ -73,8 +73,8 @@ class ScheduledFunction(Construct):
     def error_alarm(self) -> cloudwatch.Alarm:
         return self.fn.error_alarm()
 
-    def report_failures_to(self, target: PublishTarget) -> None:
-        """Lambda publishes a record of each run that failed (an error, a timeout, or an invocation
-        dropped because the previous run still held the one slot past ``max_event_age``) to ``target``,
-        with this function's role."""
+    def report_failures_to(self, target: AsyncFailureDestination) -> None:
+        """Lambda sends a record of each run that failed (an error, a timeout, or an invocation dropped
+        because the previous run still held the one slot past ``max_event_age``) to ``target``, with this
+        function's role."""
         target.async_failures_of(self.fn)

@@ -1,5 +1,5 @@
-"""The statusmon stack: composes storage, alerting, polling, the hot watch, CloudTrail discovery and
-observability; defines nothing itself."""
+"""The statusmon stack: composes storage, alerting, polling, the hot watch, CloudTrail discovery, the
+failure summaries and observability; defines nothing itself."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from infra.discovery import Discovery
 from infra.function import ARCHITECTURE, RUNTIME
 from infra.hot_watch import WatchFunction
 from infra.observability import Observability
+from infra.ops_summary import FailureSummaries
 from infra.polling import POLL_TARGETS, PollFunction
 from infra.scheduled import ScheduledFunction
 from infra.storage import StatusStorage
@@ -125,10 +126,24 @@ class StatusmonStack(cdk.Stack):
         # The functions Lambda invokes asynchronously (a schedule, an EventBridge rule).
         scheduled: list[ScheduledFunction | Discovery] = [alerting.redrive, *pollers.values()]
         scheduled += [fn for fn in (watch, discovery) if fn is not None]
+        summaries = None
         if not config.alarms:
-            # No alarm can reach the topic under aws/sns; Lambda's own record of a failed run can.
+            # No alarm can reach the topic under aws/sns; Lambda's own record of a failed run can, and
+            # the summariser turns those records into at most one message an hour per function.
+            summaries = FailureSummaries(
+                self,
+                "OpsSummaries",
+                code=code,
+                table=table,
+                ops=alerting.ops,
+                environment=environment,
+                recovery_minutes=2 * config.rate_seconds // 60,
+                log_retention=log_retention,
+                removal_policy=removal,
+            )
             for fn in scheduled:
-                fn.report_failures_to(alerting.ops)
+                fn.report_failures_to(summaries)
+            summaries.check_recoveries_in(alerting.redrive.fn)
 
         observability = Observability(
             self,
@@ -144,7 +159,8 @@ class StatusmonStack(cdk.Stack):
             functions={"notify": alerting.function, "redrive": alerting.redrive.function}
             | {f"poll {s}": p.function for s, p in pollers.items()}
             | ({"watch": watch.function} if watch else {})
-            | ({"discover": discovery.function} if discovery else {}),
+            | ({"discover": discovery.function} if discovery else {})
+            | ({"ops summaries": summaries.function} if summaries else {}),
             dlq=alerting.dlq,
         )
 

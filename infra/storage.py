@@ -12,6 +12,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from infra.function import StatusmonFunction
+from infra.leading_keys import KeyGrants, condition, statements
 from statusmon.adapters.table_schema import TABLE, IndexSpec
 
 
@@ -55,3 +57,10 @@ class StatusStorage(Construct):
 def index_arn(table: dynamodb.ITable, index: IndexSpec) -> str:
     """One index of the table, by name: a grant on it names no other index (no ``index/*``)."""
     return f"{table.table_arn}/index/{index.name}"
+
+
+def allow_partitions(fn: StatusmonFunction, table: dynamodb.ITable, grants: KeyGrants) -> None:
+    """Allow ``fn`` each item action of ``grants`` on the table, on those partition keys only
+    (:mod:`infra.leading_keys`): one statement per set of keys."""
+    for actions, keys in statements(grants):
+        fn.allow(actions, [table.table_arn], conditions=condition(keys))

@@ -11,6 +11,7 @@ A customer-managed key has to let each publisher use it: :attr:`PublishTarget.ke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import jsii
 from aws_cdk import aws_kms as kms
@@ -21,6 +22,13 @@ from infra.function import StatusmonFunction
 
 # What publishing to a topic under a customer-managed key needs of that key (no wildcard action).
 TOPIC_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+class AsyncFailureDestination(Protocol):
+    """Where Lambda sends the record of each failed asynchronous run of a function: the ops topic, or
+    the failure summariser (infra/ops_summary.py)."""
+
+    def async_failures_of(self, fn: StatusmonFunction) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -39,16 +47,9 @@ class PublishTarget:
 
     def async_failures_of(self, fn: StatusmonFunction) -> None:
         """Lambda publishes a record of each asynchronous invocation of ``fn`` that failed (an error, a
-        timeout, or an event dropped past its maximum age, after its retries) here, with ``fn``'s role.
-
-        ``fn``'s ``configure_async_invoke`` must have been called (it may be called only once, by the
-        construct that knows the retries): the destination goes onto the config it made.
-        """
-        invoke_config = fn.function.node.find_child("EventInvokeConfig").node.default_child
-        assert isinstance(invoke_config, lambda_.CfnEventInvokeConfig)
-        invoke_config.destination_config = lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
-            on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=self.topic.topic_arn)
-        )
+        timeout, or an event dropped past its maximum age, after its retries) here, with ``fn``'s role
+        (see :func:`send_async_failures`)."""
+        send_async_failures(fn, self.topic.topic_arn)
         self.allow_publish(fn)
 
     def stream_failures_of(self, fn: StatusmonFunction) -> lambda_.IEventSourceDlq:
@@ -68,3 +69,17 @@ class _TopicOnFailure:
     # jsii passes the mapping and its function positionally; the destination is all they need.
     def bind(self, target: object, target_handler: object) -> lambda_.DlqDestinationConfig:
         return lambda_.DlqDestinationConfig(destination=self.topic_arn)
+
+
+def send_async_failures(fn: StatusmonFunction, destination_arn: str) -> None:
+    """Make ``destination_arn`` the on-failure destination of ``fn``'s asynchronous invocations.
+
+    ``fn``'s ``configure_async_invoke`` must have been called (it may be called only once, by the
+    construct that knows the retries): the destination goes onto the config it made. Lambda sends the
+    records with ``fn``'s role: the caller grants it what the destination needs.
+    """
+    invoke_config = fn.function.node.find_child("EventInvokeConfig").node.default_child
+    assert isinstance(invoke_config, lambda_.CfnEventInvokeConfig)
+    invoke_config.destination_config = lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+        on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=destination_arn)
+    )

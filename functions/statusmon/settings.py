@@ -234,6 +234,20 @@ class Settings:
             "EventBridge bus that receives the state-change events (a name or an ARN).", _event_bus
         ),
     )
+    ops_topic_arn: str = field(
+        default="",
+        metadata=_spec(
+            "SNS topic for statusmon's own failure summaries (empty: the alert topic).", _topic_arn
+        ),
+    )
+    ops_recovery_minutes: int = field(
+        default=0,
+        metadata=_spec(
+            "Minutes without a failure before a failing statusmon function is reported recovered "
+            "(0: no failure summaries to check).",
+            _at_least(0, 60 * 24 * 7),
+        ),
+    )
     history_retention_days: int = field(
         default=90,
         metadata=_spec("Days a history item is kept before DynamoDB TTL removes it.", _at_least(1, 3650)),
@@ -303,6 +317,10 @@ class Settings:
                 "or run `statusmon local-setup` for a local table"
             )
         return self.table_name
+
+    def require_ops_topic(self) -> str:
+        """Where failure summaries go: the ops topic, or else the alert topic."""
+        return self.ops_topic_arn or self.require_topic()
 
     def require_topic(self) -> str:
         if not self.topic_arn:

@@ -323,7 +323,7 @@ def test_every_handler_imports_from_the_asset_and_the_runtimes_boto3_alone(built
     result = built.run(IMPORT_CHECK, json.dumps(built.handlers), env=lambda_env(built.asset))
     # Then each imports, without the CLI, the demo, pydantic or boto3
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("imported") == len(built.handlers) == 6
+    assert result.stdout.count("imported") == len(built.handlers) == 7
 
 
 @pytest.mark.slow
@@ -370,6 +370,11 @@ def test_every_handler_runs_traced_from_the_asset_alone(built: Built, moto_url: 
     # (nothing in flight; an event that is no CloudTrail record: logged and dropped)
     assert answers["statusmon.handlers.watch.handler"]["watched"] == 0
     assert answers["statusmon.handlers.discover.handler"]["watched"] == 0
+    # (an event that is no Lambda failure record: dropped with its reason)
+    assert answers["statusmon.handlers.ops.handler"] == {
+        "counted": 0,
+        "skipped": "not a Lambda invocation record: no requestContext",
+    }
     assert "aws_xray_sdk.ext.botocore.patch" in outcome["modules"]
     assert not [
         m

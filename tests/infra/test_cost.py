@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bench import cost_model as cm
 from tests.infra.conftest import EVERYTHING_ON, ROOT, Synth
 
@@ -15,10 +17,10 @@ def test_the_default_profile_creates_nothing_with_a_monthly_fee(synth: Synth) ->
     # Then no custom metric, alarm, dashboard or key, and the table under DynamoDB's own key
     assert (facts.metric_series, facts.alarms, facts.dashboards, facts.kms_keys) == (0, 0, 0, 0)
     assert facts.table_key_billed is False
-    # And the model knows every function: two pollers, the notifier, the redrive, the watch and
-    # discovery, arm64 at 512 MB; all traced but the watch
-    assert len(facts.functions) == 6
-    assert [fn.handler for fn in facts.functions if not fn.traced] == [cm.WATCH_HANDLER]
+    # And the model knows every function: two pollers, the notifier, the redrive, the watch, discovery
+    # and the failure summariser, arm64 at 512 MB; all traced but the two that may run every minute
+    assert len(facts.functions) == 7
+    assert sorted(fn.handler for fn in facts.functions if not fn.traced) == [cm.OPS_HANDLER, cm.WATCH_HANDLER]
     assert [fn.source for fn in facts.pollers] == ["personalize", "rekognition"]
     assert {(fn.arm64, fn.memory_mb) for fn in facts.functions} == {(True, 512)}
 
@@ -58,3 +60,22 @@ def test_the_readme_cost_table_is_what_the_model_computes(synth: Synth, everythi
     # Then the README's generated block is the model's output: rerun `python bench/cost_model.py --write`
     readme = (ROOT / "README.md").read_text()
     assert cm.current_block(readme) == cm.readme_block(profiles)
+
+
+def test_failure_summaries_add_nothing_to_a_month_without_failures(synth: Synth) -> None:
+    # Given the default profile at 1,000 resources, with its failure summariser, and the same without it
+    (workload,) = [w for w in cm.README_WORKLOADS if w.resources == 1_000]
+    facts = cm.StackFacts.from_template(synth.json)
+    without = dataclasses.replace(
+        facts, functions=tuple(fn for fn in facts.functions if fn.handler != cm.OPS_HANDLER)
+    )
+    assert len(without.functions) == len(facts.functions) - 1
+    # When a month without a failed run is priced
+    bill, baseline = cm.monthly_cost(facts, workload), cm.monthly_cost(without, workload)
+    # Then the summariser never runs, and the redrive's recovery check (one Query of the empty OPS
+    # partition a run: 8,640 read units) costs about a tenth of a cent
+    assert 0 < bill.total - baseline.total < 0.002
+    # And a month in which the watch failed at every run (43,200 records, 720 messages) costs less than
+    # a quarter more: the summariser's runs and log lines, untraced
+    failing = cm.monthly_cost(facts, dataclasses.replace(workload, failure_records_per_month=43_200))
+    assert failing.total - bill.total < 0.25

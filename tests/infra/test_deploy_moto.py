@@ -102,10 +102,11 @@ def test_deploy_creates_the_table_and_the_outputs_the_cli_reads(
     (mapping,) = client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert mapping["EventSourceArn"] == table["LatestStreamArn"]
     assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == STREAM_FILTER_PATTERN
-    # And the two pollers, the notifier, the redrive, the hot watch and discovery exist
+    # And the two pollers, the notifier, the redrive, the hot watch, discovery and the failure summariser
+    # exist
     handlers = {f["Handler"] for f in client("lambda").list_functions()["Functions"]}
     assert {"statusmon.handlers.notify.handler", "statusmon.handlers.redrive.handler"} <= handlers
-    assert len(handlers) == 6
+    assert len(handlers) == 7
     # And four schedules invoke them: each poller's and the redrive's at the configured rate, the
     # watch's every minute; and one rule matches the CloudTrail records of the calls discovery watches
     rules = client("events").list_rules()["Rules"]

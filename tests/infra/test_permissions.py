@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from infra.function import AccountArn, StatusmonFunction
-from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OUTBOX_PK, WATCH_PK
+from statusmon.adapters.table_schema import BY_SERVICE_INDEX, OPS_PK, OUTBOX_PK, WATCH_PK
 from tests.infra.conftest import PROFILES, Synth, synthesize
 
 NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
@@ -22,6 +22,7 @@ POLL_REKOGNITION = "statusmon.handlers.poll_rekognition.handler"
 POLL_PERSONALIZE = "statusmon.handlers.poll_personalize.handler"
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
 DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
+OPS_HANDLER = "statusmon.handlers.ops.handler"
 
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -66,6 +67,16 @@ def names_for(synth: Synth, function: dict[str, Any] | None = None) -> dict[str,
         found = list(synth.resources(resource_type))
         assert len(found) == 1 if required else len(found) <= 1, resource_type
         names.update(dict.fromkeys(found, name))
+    names.update(
+        dict.fromkeys(
+            [
+                logical_id
+                for logical_id, fn in synth.resources("AWS::Lambda::Function").items()
+                if fn["Properties"]["Handler"] == OPS_HANDLER
+            ],
+            "Summariser",
+        )
+    )
     if function is not None:
         names[function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]] = "OwnLogGroup"
     return names
@@ -98,7 +109,6 @@ def grants(synth: Synth, function: dict[str, Any]) -> dict[tuple[str, str], set[
     return dict(found)
 
 
-TABLE = ("Table.Arn", NO_CONDITION)
 BY_SERVICE = (f"Table.Arn/index/{BY_SERVICE_INDEX.name}", NO_CONDITION)
 OWN_LOGS = {("OwnLogGroup.Arn", NO_CONDITION): LOG_ACTIONS}
 # The deliverers: outbox items only, and the state-change events on the account's default bus only.
@@ -110,24 +120,34 @@ OUTBOX = {
 # profile every function publishes, Lambda's records of its failures if nothing else (aws/sns needs no grant).
 PUBLISH = {("Topic", NO_CONDITION): {"sns:Publish"}}
 PUBLISH_UNDER_KEY = {**PUBLISH, ("TopicKey.Arn", NO_CONDITION): {"kms:GenerateDataKey", "kms:Decrypt"}}
-# Single items of the table: a sweep's transaction puts or deletes the resource's watch entry.
-ITEM_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-POLL_TABLE = {TABLE: ITEM_ACTIONS, BY_SERVICE: {"dynamodb:Query"}}
 
 
 def only_partitions(*keys: str) -> str:
-    return json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": list(keys)}})
+    return json.dumps({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(keys)}})
 
 
-def own_bookkeeping(service: str) -> dict[tuple[str, str], set[str]]:
-    """Query on the table itself: the service's own bookkeeping partition (its META and bucket marks),
-    and the watch list (read by a sweep that records changes)."""
-    return {("Table.Arn", only_partitions(f"SVC#{service}", WATCH_PK)): {"dynamodb:Query"}}
+def like_partitions(*keys: str) -> str:
+    return json.dumps({"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(keys)}})
+
+
+def recorder(*services: str) -> dict[tuple[str, str], set[str]]:
+    """A function that records transitions of ``services``: each item action on those services'
+    partitions only (their states and history, their bookkeeping and marks), the watch list, and
+    new outbox items (put, never claimed or deleted)."""
+    states = [f"RES#arn:*:{service}:*" for service in services]
+    bookkeeping = [f"SVC#{service}" for service in services]
+    return {
+        ("Table.Arn", like_partitions(*states)): {"dynamodb:GetItem"},
+        ("Table.Arn", like_partitions(*states, *bookkeeping, OUTBOX_PK)): {"dynamodb:PutItem"},
+        ("Table.Arn", like_partitions(*states, *bookkeeping, WATCH_PK)): {"dynamodb:UpdateItem"},
+        ("Table.Arn", only_partitions(WATCH_PK)): {"dynamodb:DeleteItem"},
+        ("Table.Arn", only_partitions(*bookkeeping, WATCH_PK)): {"dynamodb:Query"},
+    }
 
 
 POLL_DYNAMO = {
-    POLL_REKOGNITION: {**POLL_TABLE, **own_bookkeeping("rekognition")},
-    POLL_PERSONALIZE: {**POLL_TABLE, **own_bookkeeping("personalize")},
+    POLL_REKOGNITION: {**recorder("rekognition"), BY_SERVICE: {"dynamodb:Query"}},
+    POLL_PERSONALIZE: {**recorder("personalize"), BY_SERVICE: {"dynamodb:Query"}},
 }
 STREAM = {
     # ListStreams is the DynamoDB event source's; IAM grants it on "*" only.
@@ -163,8 +183,7 @@ WATCH = {
     **OWN_LOGS,
     **{key: actions for key, actions in POLLERS[POLL_REKOGNITION].items() if key[0].startswith("arn:")},
     **{key: actions for key, actions in POLLERS[POLL_PERSONALIZE].items() if key[0].startswith("arn:")},
-    TABLE: ITEM_ACTIONS,
-    ("Table.Arn", only_partitions(WATCH_PK, "SVC#rekognition", "SVC#personalize")): {"dynamodb:Query"},
+    **recorder("rekognition", "personalize"),
 }
 # Discovery: one UpdateItem per resource, in the watch list's partition only.
 DISCOVER = {
@@ -172,15 +191,36 @@ DISCOVER = {
     ("*", NO_CONDITION): XRAY_ACTIONS,
     ("Table.Arn", only_partitions(WATCH_PK)): {"dynamodb:UpdateItem"},
 }
+# Without alarms, Lambda sends each failed asynchronous run's record to the failure summariser, with the
+# failed function's role.
+TO_SUMMARISER = {("Summariser.Arn", NO_CONDITION): {"lambda:InvokeFunction"}}
+# The summariser: its functions' episodes only (read one, put it conditionally); publish its summaries,
+# and Lambda publishes its own failed records, to the topic. Untraced: no X-Ray.
+SUMMARISER = {
+    **OWN_LOGS,
+    ("Table.Arn", only_partitions(OPS_PK)): {"dynamodb:GetItem", "dynamodb:PutItem"},
+    **PUBLISH,
+}
+# The redrive's recovery check: every episode (one Query), and close one (a conditional put).
+RECOVERY_CHECK = {("Table.Arn", only_partitions(OPS_PK)): {"dynamodb:Query", "dynamodb:PutItem"}}
 EXPECTED_GRANTS = {
     "default": {
-        **{handler: {**grants, **PUBLISH} for handler, grants in POLLERS.items()},
-        WATCH_HANDLER: {**WATCH, **PUBLISH},
-        DISCOVER_HANDLER: {**DISCOVER, **PUBLISH},
+        **{handler: {**grants, **TO_SUMMARISER} for handler, grants in POLLERS.items()},
+        WATCH_HANDLER: {**WATCH, **TO_SUMMARISER},
+        DISCOVER_HANDLER: {**DISCOVER, **TO_SUMMARISER},
         NOTIFY_HANDLER: {**OWN_LOGS, **STREAM, **OUTBOX, **PUBLISH},
-        REDRIVE_HANDLER: {**OWN_LOGS, ("*", NO_CONDITION): XRAY_ACTIONS, **OUTBOX, **PUBLISH},
+        REDRIVE_HANDLER: {
+            **OWN_LOGS,
+            ("*", NO_CONDITION): XRAY_ACTIONS,
+            **OUTBOX,
+            **RECOVERY_CHECK,
+            **PUBLISH,
+            **TO_SUMMARISER,
+        },
+        OPS_HANDLER: SUMMARISER,
     },
-    # Alarms report failures: the pollers publish nothing, the notifier's failed batches go to the DLQ.
+    # Alarms report failures: no summariser, the pollers publish nothing, the notifier's failed batches
+    # go to the DLQ.
     "everything": {
         **POLLERS,
         WATCH_HANDLER: WATCH,
@@ -197,8 +237,10 @@ EXPECTED_GRANTS = {
 }
 
 
-@pytest.mark.parametrize("profile_name", PROFILES)
-@pytest.mark.parametrize("handler", sorted(EXPECTED_GRANTS["default"]))
+@pytest.mark.parametrize(
+    ("profile_name", "handler"),
+    [(name, handler) for name in PROFILES for handler in sorted(EXPECTED_GRANTS[name])],
+)
 def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(
     request: pytest.FixtureRequest, profile_name: str, handler: str
 ) -> None:
@@ -212,14 +254,12 @@ def test_each_role_allows_exactly_its_actions_on_exactly_its_resources(
     assert found == EXPECTED_GRANTS[profile_name][handler]
 
 
-def test_every_function_has_its_expected_grants(profile: Synth) -> None:
+@pytest.mark.parametrize("profile_name", PROFILES)
+def test_every_function_has_its_expected_grants(request: pytest.FixtureRequest, profile_name: str) -> None:
     # Given the functions of either profile
+    synth: Synth = request.getfixturevalue("synth" if profile_name == "default" else "everything")
     # Then each one is covered by the exact-grant test above (a new function needs its own entry)
-    assert (
-        set(functions_by_handler(profile))
-        == set(EXPECTED_GRANTS["default"])
-        == set(EXPECTED_GRANTS["everything"])
-    )
+    assert set(functions_by_handler(synth)) == set(EXPECTED_GRANTS[profile_name])
 
 
 def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: Synth) -> None:
@@ -231,8 +271,8 @@ def test_poll_functions_touch_only_the_table_and_its_by_service_index(profile: S
             for key, actions in grants(synth, functions_by_handler(synth)[handler]).items()
             if any(a.startswith("dynamodb:") for a in actions)
         }
-        # Then they read and write single items of the table, query by_service, their own
-        # bookkeeping partition and the watch list, nothing else
+        # Then they read and write single items of their own service's partitions (states, history,
+        # bookkeeping and marks), the watch list, put outbox items, and query by_service; nothing else
         assert dynamo == POLL_DYNAMO[handler], handler
 
 
@@ -243,10 +283,26 @@ def test_deliverers_touch_outbox_items_only(profile: Synth) -> None:
         found = grants(synth, functions_by_handler(synth)[handler])
         # When we keep their grants on the table's items (not its stream)
         on_items = {key: actions for key, actions in found.items() if key[0] == "Table.Arn"}
-        # Then every one is conditioned on the partition key OUTBOX
-        assert on_items == {
+        # Then every one is conditioned on the partition key OUTBOX (and, for the redrive of a stack that
+        # summarises failures, OPS: its recovery check)
+        outbox = {
             ("Table.Arn", OUTBOX_ONLY): {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-        }, handler
+        }
+        summarised = handler == REDRIVE_HANDLER and OPS_HANDLER in functions_by_handler(synth)
+        assert on_items == ({**outbox, **RECOVERY_CHECK} if summarised else outbox), handler
+
+
+def test_no_role_touches_items_of_the_table_without_naming_their_partitions(profile: Synth) -> None:
+    synth = profile
+    # Given every grant of every role on the table itself (not its indexes or stream)
+    for handler, function in functions_by_handler(synth).items():
+        for (resource, condition), actions in grants(synth, function).items():
+            if resource != "Table.Arn":
+                continue
+            # Then each is conditioned on dynamodb:LeadingKeys, over every item the request touches
+            (operator,) = json.loads(condition)
+            assert operator in {"ForAllValues:StringEquals", "ForAllValues:StringLike"}, (handler, actions)
+            assert list(json.loads(condition)[operator]) == ["dynamodb:LeadingKeys"], (handler, actions)
 
 
 def test_no_role_can_scan_batch_or_use_a_wildcard_action(profile: Synth) -> None:

@@ -18,6 +18,7 @@ NOTIFY_HANDLER = "statusmon.handlers.notify.handler"
 REDRIVE_HANDLER = "statusmon.handlers.redrive.handler"
 WATCH_HANDLER = "statusmon.handlers.watch.handler"
 DISCOVER_HANDLER = "statusmon.handlers.discover.handler"
+OPS_HANDLER = "statusmon.handlers.ops.handler"
 # Functions that publish alerts, and so receive the topic ARN.
 DELIVERERS = {NOTIFY_HANDLER, REDRIVE_HANDLER}
 
@@ -34,18 +35,18 @@ def test_every_function_is_arm64_python_313_json_logs_and_traced_but_the_watch(p
     # Given the synthesized stack (either profile)
     # When we look at each function
     functions = synth.resources("AWS::Lambda::Function")
-    # Then all six (two pollers, the notifier, the redrive, the watch, discovery) share one runtime,
-    # architecture and logging set-up
-    assert len(functions) == 6
+    # Then all of them (two pollers, the notifier, the redrive, the watch, discovery, and without alarms
+    # the failure summariser) share one runtime, architecture and logging set-up
+    assert len(functions) == (7 if _has_summaries(synth) else 6)
     for fn in functions.values():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.13"  # the bytecode the asset ships is for 3.13
         assert props["Architectures"] == ["arm64"]
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        # And each is traced, except the watch (43,200 runs a month: X-Ray would bill $0.22), whose
-        # Tracer is told so too
+        # And each is traced, except the watch (43,200 runs a month: X-Ray would bill $0.22) and the
+        # failure summariser (as many when the watch fails at every run), whose Tracer is told so too
         variables = props["Environment"]["Variables"]
-        if props["Handler"] == WATCH_HANDLER:
+        if props["Handler"] in {WATCH_HANDLER, OPS_HANDLER}:
             assert "TracingConfig" not in props
             assert variables["POWERTOOLS_TRACE_DISABLED"] == "true"
         else:
@@ -134,9 +135,14 @@ def test_redrive_delivers_the_pending_outbox_on_the_polling_schedule(synth: Synt
         if c["Properties"]["FunctionName"] == {"Ref": logical_id}
     ]
     assert invoke_config["MaximumRetryAttempts"] == 0
-    # And it has the notifier's environment: the same table, topic and alert settings
+    # And it has the notifier's environment (the same table, topic and alert settings), and where to
+    # report the failing functions that recovered: the ops topic, after two quiet schedule periods
     notify = functions_by_handler(synth)[NOTIFY_HANDLER][1]
-    assert props["Environment"]["Variables"] == notify["Properties"]["Environment"]["Variables"]
+    assert props["Environment"]["Variables"] == {
+        **notify["Properties"]["Environment"]["Variables"],
+        "STATUSMON_OPS_TOPIC_ARN": _topic_ref(synth),
+        "STATUSMON_OPS_RECOVERY_MINUTES": "10",
+    }
     # And a run ends before the next one is due
     assert props["Timeout"] <= 300
     # And it does not read the stream
@@ -195,20 +201,39 @@ def _topic_ref(synth: Synth) -> dict[str, str]:
     return {"Ref": topic_id}
 
 
-def test_by_default_lambda_reports_every_failure_to_the_alert_topic(synth: Synth) -> None:
+def _has_summaries(synth: Synth) -> bool:
+    return OPS_HANDLER in functions_by_handler(synth)
+
+
+def test_by_default_failed_runs_go_to_the_summariser_and_stream_batches_to_the_alert_topic(
+    synth: Synth,
+) -> None:
     # Given the default profile (no alarm can publish to a topic under aws/sns)
     topic = _topic_ref(synth)
+    functions = functions_by_handler(synth)
+    summariser_id, summariser = functions[OPS_HANDLER]
     # Then a stream batch the notifier still fails after its retries is published to the topic
     mapping = synth.only("AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
-    # And so is each failed run of the asynchronously invoked functions (both pollers, the redrive,
-    # the watch) and each discovery event that still failed after its retries
-    functions = functions_by_handler(synth)
+    # And each failed run of the asynchronously invoked functions (both pollers, the redrive, the
+    # watch) and each discovery event that still failed after its retries goes to the summariser
     scheduled = {functions[h][0] for h in (*POLL_HANDLERS, REDRIVE_HANDLER, WATCH_HANDLER, DISCOVER_HANDLER)}
-    configs = synth.resources("AWS::Lambda::EventInvokeConfig").values()
-    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs} == scheduled
-    for config in configs:
-        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
+    configs = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
+        for c in synth.resources("AWS::Lambda::EventInvokeConfig").values()
+    }
+    assert set(configs) == scheduled | {summariser_id}
+    for logical_id in scheduled:
+        assert configs[logical_id]["DestinationConfig"] == {
+            "OnFailure": {"Destination": {"Fn::GetAtt": [summariser_id, "Arn"]}}
+        }
+    # And the summariser's own failures go to the topic as they are, never back to itself; it is
+    # retried, and told where to publish
+    assert configs[summariser_id]["DestinationConfig"] == {"OnFailure": {"Destination": topic}}
+    assert configs[summariser_id]["MaximumRetryAttempts"] == 2
+    assert summariser["Properties"]["Environment"]["Variables"]["STATUSMON_OPS_TOPIC_ARN"] == topic
+    # And it runs only when a record arrives: no schedule, no rule
+    assert summariser_id not in _schedules(synth)
     # And there is no queue to watch and no alarm to pay for
     assert synth.resources("AWS::SQS::Queue") == {}
     assert synth.resources("AWS::CloudWatch::Alarm") == {}
@@ -492,15 +517,27 @@ def test_a_dashboard_without_custom_metrics_graphs_lambdas_own_metrics(mixed: Sy
     assert set(mixed.json["Outputs"]) == {"TableName", "TopicArn", "DashboardUrl"}
 
 
-def test_failure_records_go_to_the_ops_topic_when_one_is_configured(mixed: Synth) -> None:
+def test_failure_summaries_go_to_the_ops_topic_when_one_is_configured(mixed: Synth) -> None:
     # Given an ops topic and no alarms
-    # Then Lambda publishes failed runs and failed stream batches there, not to the alert topic
+    functions = functions_by_handler(mixed)
+    summariser_id = functions[OPS_HANDLER][0]
+    # Then failed stream batches, the summariser's own failures, its summaries and the redrive's
+    # recovery messages go there, not to the alert topic
     mapping = mixed.only("AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
-    configs = mixed.resources("AWS::Lambda::EventInvokeConfig").values()
-    assert len(configs) == 5
-    for config in configs:
-        assert config["Properties"]["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
+    configs = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
+        for c in mixed.resources("AWS::Lambda::EventInvokeConfig").values()
+    }
+    assert len(configs) == 6
+    assert configs.pop(summariser_id)["DestinationConfig"] == {"OnFailure": {"Destination": OPS_TOPIC}}
+    for config in configs.values():
+        assert config["DestinationConfig"] == {
+            "OnFailure": {"Destination": {"Fn::GetAtt": [summariser_id, "Arn"]}}
+        }
+    for handler in (OPS_HANDLER, REDRIVE_HANDLER):
+        variables = functions[handler][1]["Properties"]["Environment"]["Variables"]
+        assert variables["STATUSMON_OPS_TOPIC_ARN"] == OPS_TOPIC, handler
     # And the alert topic is under the stack's own key all the same
     topic = mixed.only("AWS::SNS::Topic")["Properties"]
     assert topic["KmsMasterKeyId"]["Fn::GetAtt"][0] in mixed.resources("AWS::KMS::Key")

@@ -92,6 +92,8 @@ def test_every_setting_and_default() -> None:
         "topic_arn": "",
         "chat_topic_arn": "",
         "event_bus_name": "default",
+        "ops_topic_arn": "",
+        "ops_recovery_minutes": 0,
         "history_retention_days": 90,
         "alert_warnings": True,
         "alert_recoveries": False,
@@ -336,3 +338,20 @@ def test_the_event_bus_is_the_default_one_unless_named() -> None:
     arn = "arn:aws:events:eu-west-1:123456789012:event-bus/ml-pipelines"
     assert load_settings({"STATUSMON_EVENT_BUS_NAME": arn}).event_bus_name == arn
     assert load_settings({"STATUSMON_EVENT_BUS_NAME": "ml-pipelines"}).event_bus_name == "ml-pipelines"
+
+
+def test_failure_summaries_go_to_the_ops_topic_or_else_the_alert_topic() -> None:
+    # Given the alert topic alone, then with an ops topic
+    alone = load_settings({"STATUSMON_TOPIC_ARN": TOPIC})
+    with_ops = load_settings(
+        {"STATUSMON_TOPIC_ARN": TOPIC, "STATUSMON_OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:ops"}
+    )
+    # Then summaries go to the alert topic, then to the ops topic
+    assert alone.require_ops_topic() == TOPIC
+    assert with_ops.require_ops_topic() == "arn:aws:sns:us-east-1:123456789012:ops"
+    # And a recovery period is whole minutes, at most a week, with a one-line reason otherwise
+    assert load_settings({"STATUSMON_OPS_RECOVERY_MINUTES": "10"}).ops_recovery_minutes == 10
+    with pytest.raises(
+        SettingsError, match=r"^STATUSMON_OPS_RECOVERY_MINUTES: .*less than or equal to 10080"
+    ):
+        load_settings({"STATUSMON_OPS_RECOVERY_MINUTES": "20000"})

@@ -4,7 +4,7 @@
 :data:`TABLE`; the PynamoDB models in :mod:`statusmon.adapters.store` use these attribute names
 (a unit test checks the models and this spec agree).
 
-Key design (one table, four access patterns, no scan):
+Key design (one table, five access patterns, no scan):
 
 ======================  ==========================  ===============================================
 item                    pk / sk                     why
@@ -32,6 +32,15 @@ outbox                  ``OUTBOX`` /                alerts recorded but not yet 
                         ``<channel>#<when>#<id>``   oldest first: "what is pending" is one Query;
                                                     written in the transition's own transaction,
                                                     deleted once its publish is confirmed
+failure episode         ``OPS`` / ``<function>``    one per statusmon function failing now: first
+                                                    and last failure, how many, the last error, when
+                                                    and at what count ops were last told
+                                                    (:mod:`statusmon.logic.ops`); written by the
+                                                    summariser that Lambda sends each failed run's
+                                                    record to, deleted (with one recovery message)
+                                                    by the redrive once the function has been quiet:
+                                                    "what is failing" is one Query, and an idle
+                                                    stack keeps the partition empty
 ======================  ==========================  ===============================================
 
 Indexes (both sparse: only current-state items carry their keys):
@@ -77,6 +86,8 @@ LAYOUT = 2
 WATCH_PK = "WATCH"
 # Deliveries not yet confirmed (the outbox): pk OUTBOX, sk <channel>#<detected_at>#<transition id>.
 OUTBOX_PK = "OUTBOX"
+# statusmon's own failing functions (logic.ops): pk OPS, sk <function name>.
+OPS_PK = "OPS"
 
 
 @dataclass(frozen=True)

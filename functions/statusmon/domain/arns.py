@@ -91,6 +91,11 @@ _CONSOLE_HOSTS = {
 }
 
 
+def console_host(partition: str) -> str:
+    """The AWS console's host name in ``partition`` (the commercial one for a partition it does not know)."""
+    return _CONSOLE_HOSTS.get(partition, _CONSOLE_HOSTS["aws"])
+
+
 def console_url(arn: str, parent_arn: str | None = None) -> str:
     """The console page where a person would look at the resource (best effort, never raises)."""
     try:

@@ -1,8 +1,10 @@
 """Scheduled Lambda: deliver every alert and event still pending in the outbox (after an SNS,
-EventBridge or stream outage)."""
+EventBridge or stream outage); then report the failing statusmon functions that have recovered
+(statusmon.logic.ops), when the stack summarises failures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -10,9 +12,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from statusmon import metric_names as m
+from statusmon.adapters.errors import AwsError
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.deliver import DROPPED, SENT
-from statusmon.logic.run import run_redrive
+from statusmon.logic.run import run_recovery_check, run_redrive
 from statusmon.observability import logger, metrics, tracer
 from statusmon.settings import get_settings
 
@@ -39,8 +42,23 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             dropped=summary["dropped"],
             channels=sorted({d.message.channel for d in report.deliveries if d.outcome == DROPPED}),
         )
+    summary |= _recoveries(lambda: context.get_remaining_time_in_millis() < SAFETY_MARGIN_MS)
     if report.failures:
         logger.warning("alerts still pending; the next run tries again", **summary)
     else:
         logger.info("outbox delivered", **summary)
     return summary
+
+
+def _recoveries(out_of_time: Callable[[], bool]) -> dict[str, Any]:
+    # After the outbox: alerts first. A failure here is logged, not raised: the deliveries stand.
+    try:
+        ops = run_recovery_check(get_settings(), out_of_time=out_of_time)
+    except AwsError as exc:
+        logger.warning("could not check the failing functions; the next run tries again", error=str(exc))
+        return {"recoveries": 0, "ops_problems": [str(exc)]}
+    if ops is None:
+        return {}
+    if ops.told:
+        logger.info("failing functions recovered", **ops.summary())
+    return {"recoveries": ops.recovered, "ops_problems": ops.problems}

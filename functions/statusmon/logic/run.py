@@ -6,14 +6,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from statusmon.adapters import events, sns
+from statusmon.adapters.episodes import EpisodeStore
 from statusmon.adapters.errors import AwsError, TableMissingError
 from statusmon.adapters.personalize import PersonalizeSource
 from statusmon.adapters.rekognition import RekognitionSource
 from statusmon.adapters.store import StatusStore
+from statusmon.domain.episodes import FailureRecord
 from statusmon.domain.filters import Filters
-from statusmon.domain.model import OutboxMessage, never
+from statusmon.domain.model import OutboxMessage, never, utcnow
 from statusmon.domain.vocabulary import Service
 from statusmon.logic.alerts import SNS_CHANNEL
 from statusmon.logic.chat import CHAT_CHANNEL
@@ -30,6 +33,7 @@ from statusmon.logic.deliver import (
 )
 from statusmon.logic.discover import Discovery
 from statusmon.logic.events import EVENTS_CHANNEL
+from statusmon.logic.ops import FailureLog, OpenEpisodes, OpsReport, check_recoveries, summarise
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.sweep import Source, Store, SweepReport, sweep
 from statusmon.logic.watch import WatchReport, WatchStore, watch
@@ -215,3 +219,45 @@ def run_discover(discovery: Discovery, settings: Settings, *, store: StatusStore
     if not discovery.entries:
         return 0
     return (store or StatusStore(settings.require_table())).watch(discovery.entries)
+
+
+def ops_publisher(settings: Settings) -> Publisher:
+    """Failure summaries go to the ops topic (the alert topic when none is configured)."""
+    topic_arn = settings.require_ops_topic()
+    return lambda message: sns.publish(message, topic_arn)
+
+
+def run_summarise(
+    failure: FailureRecord,
+    settings: Settings,
+    *,
+    episodes: FailureLog | None = None,
+    publish: Publisher | None = None,
+) -> OpsReport:
+    """Count one Lambda failure record in its function's episode; publish what the rules say to."""
+    return summarise(
+        failure,
+        episodes or EpisodeStore(settings.require_table()),
+        publish or ops_publisher(settings),
+        clock=utcnow,
+    )
+
+
+def run_recovery_check(
+    settings: Settings,
+    *,
+    out_of_time: Callable[[], bool] = never,
+    episodes: OpenEpisodes | None = None,
+    publish: Publisher | None = None,
+) -> OpsReport | None:
+    """Report the failing functions that have been quiet long enough as recovered (None: the stack has
+    no failure summaries, ``ops_recovery_minutes`` is 0)."""
+    if not settings.ops_recovery_minutes:
+        return None
+    return check_recoveries(
+        episodes or EpisodeStore(settings.require_table()),
+        publish or ops_publisher(settings),
+        clock=utcnow,
+        quiet=timedelta(minutes=settings.ops_recovery_minutes),
+        out_of_time=out_of_time,
+    )
