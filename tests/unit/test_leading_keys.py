@@ -10,6 +10,7 @@ a method added to a protocol without a driver here fails the test.
 from __future__ import annotations
 
 import json
+from email.utils import formatdate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -110,7 +111,9 @@ class Recorder:
         index = body.get("IndexName")
         self.requests.append(Request(QUERY, partition, index))
         if index != BY_SERVICE_INDEX.name or "begins_with" in body["KeyConditionExpression"]:
-            return {"Items": [], "Count": 0, "ScannedCount": 0}
+            # With the table's time, as DynamoDB's answers carry it (the store's lease clock reads it).
+            metadata = {"HTTPHeaders": {"date": formatdate(usegmt=True)}}
+            return {"Items": [], "Count": 0, "ScannedCount": 0, "ResponseMetadata": metadata}
         # A full read of a service finds one state under the old index layout (its sort key the bare
         # ARN), so that the sweep's key upgrade has something to rewrite.
         service = partition.removeprefix("SVC#")
@@ -191,6 +194,9 @@ DRIVERS: dict[str, Driver] = {
     "claim": lambda s, e, svc: s.claim(_message(), owner="me", now=NOW.timestamp(), lease_seconds=60),
     "confirm": lambda s, e, svc: s.confirm(_message(), owner="me"),
     "release": lambda s, e, svc: s.release(_message(), owner="me", error="boom"),
+    "discard": lambda s, e, svc: s.discard(_message("chat")),
+    "service_time": lambda s, e, svc: s.service_time(),
+    "note_denial": lambda s, e, svc: s.note_denial(_entry(svc)),
     "episode": lambda s, e, svc: e.episode("statusmon-HotWatchSweepFunction"),
     "open_episodes": lambda s, e, svc: e.open_episodes(),
     "save": lambda s, e, svc: (e.save(_episode()), e.save(replace(_episode(), version=3, open=False))),
