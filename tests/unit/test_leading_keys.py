@@ -10,10 +10,10 @@ a method added to a protocol without a driver here fails the test.
 from __future__ import annotations
 
 import json
-from email.utils import formatdate
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Generic, Protocol
 
