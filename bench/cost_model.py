@@ -557,7 +557,7 @@ def workload_summary(workload: Workload) -> str:
     )
 
 
-# -- the published figures (docs/costs.md) --------------------------------------------------------------------------------
+# -- the published figures (docs/costs.md) --------------------------------------------------------
 
 # Items as stored, in bytes (measured on a baseline sweep of the sweep benchmark's seeded account);
 # index items carry state items whole (the by_service index projects ALL).
@@ -620,7 +620,9 @@ PAGE = ROOT / "docs" / "costs.md"
 BEGIN, END = "<!-- cost:table -->", "<!-- /cost:table -->"
 
 
-def page_block(profiles: Mapping[str, StackFacts], workloads: Sequence[Workload] = PUBLISHED_WORKLOADS) -> str:
+def page_block(
+    profiles: Mapping[str, StackFacts], workloads: Sequence[Workload] = PUBLISHED_WORKLOADS
+) -> str:
     """docs/costs.md's generated cost block: the table for each workload x profile, what each profile
     creates (from its template), and the inputs."""
     columns = [

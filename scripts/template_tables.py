@@ -58,7 +58,7 @@ def _name(template: Template, logical_id: str, attribute: str | None = None) -> 
     return logical_id
 
 
-def render(template: Template, value: Any) -> str:
+def render(template: Template, value: Any) -> str:  # noqa: PLR0911 (one return per intrinsic)
     """A policy's Resource in words: our resources by what they are, ARN patterns with placeholders."""
     if isinstance(value, str):
         return f"`{value}`"
@@ -82,10 +82,13 @@ def _condition(condition: Mapping[str, Any] | None) -> str:
         return ""
     parts = []
     for operator, keys in condition.items():
-        for key, values in keys.items():
-            values = values if isinstance(values, list) else [values]
-            listed = ", ".join(f"`{v}`" for v in values)
-            parts.append(f"`{key}` is {listed}" if operator.endswith("StringEquals") else f"{operator} `{key}` {listed}")
+        for key, value in keys.items():
+            listed = ", ".join(f"`{v}`" for v in (value if isinstance(value, list) else [value]))
+            parts.append(
+                f"`{key}` is {listed}"
+                if operator.endswith("StringEquals")
+                else f"{operator} `{key}` {listed}"
+            )
     return "; ".join(parts)
 
 
@@ -130,7 +133,9 @@ def roles_block(default: Template) -> str:
 def roles_options_block(default: Template, everything: Template) -> str:
     """The statements the paid extras add to the default roles, and those they take away."""
     base, extras = set(role_rows(default)), set(role_rows(everything))
-    rows = [(fn, "+", *rest) for fn, *rest in extras - base] + [(fn, "-", *rest) for fn, *rest in base - extras]
+    rows = [(fn, "+", *rest) for fn, *rest in extras - base] + [
+        (fn, "-", *rest) for fn, *rest in base - extras
+    ]
     return _table(("function", "+/-", *_ROLE_HEADER[1:]), sorted(rows))
 
 
@@ -142,13 +147,17 @@ def _failures_go_to(template: Template) -> dict[str, str]:
         for resource in _resources(template, kind).values():
             destination = resource["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
             if "Destination" in destination:
-                found[resource["Properties"]["FunctionName"]["Ref"]] = render(template, destination["Destination"])
+                found[resource["Properties"]["FunctionName"]["Ref"]] = render(
+                    template, destination["Destination"]
+                )
     return found
 
 
 def functions_block(template: Template) -> str:
     failures = _failures_go_to(template)
-    functions = sorted(_resources(template, "AWS::Lambda::Function").items(), key=lambda item: function_name(item[1]))
+    functions = sorted(
+        _resources(template, "AWS::Lambda::Function").items(), key=lambda item: function_name(item[1])
+    )
     rows = [
         (
             f"`{function_name(fn)}`",
@@ -166,7 +175,10 @@ def functions_block(template: Template) -> str:
     reserving = [fn for fn in functions_only if "ReservedConcurrentExecutions" in fn["Properties"]]
     reserved = sum(int(fn["Properties"]["ReservedConcurrentExecutions"]) for fn in reserving)
     return (
-        _table(("function", "handler", "reserved concurrency", "traced", "timeout", "memory", "failures go to"), rows)
+        _table(
+            ("function", "handler", "reserved concurrency", "traced", "timeout", "memory", "failures go to"),
+            rows,
+        )
         + f"\n{len(functions)} functions in {len(assets)} asset{'s' if len(assets) > 1 else ''}; "
         f"{len(reserving)} of them reserve {reserved} concurrent execution{'s' if reserved > 1 else ''} "
         f"in all, so the account's concurrency limit must be at least {100 + reserved} "
@@ -181,7 +193,11 @@ def alarms_block(template: Template) -> str:
         props = alarm["Properties"]
         dimensions = {d["Name"]: d["Value"] for d in props.get("Dimensions", [])}
         function = dimensions.get("FunctionName", {})
-        if props.get("MetricName") == "Errors" and isinstance(function, dict) and function.get("Ref") in names:
+        if (
+            props.get("MetricName") == "Errors"
+            and isinstance(function, dict)
+            and function.get("Ref") in names
+        ):
             lines.append(f"- errors of `{names[function['Ref']]}`")
         else:
             lines.append(f"- {re.sub(r'^statusmon: ', '', props['AlarmDescription'])}")

@@ -45,13 +45,16 @@ def test_the_worked_example_runs_as_written(
         **base_env(moto_url),
         **wall_clock_emulator.environment(),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "AWS_DEFAULT_REGION": "us-east-1",  # as the page exports it: the script's clients take their region from it
+        # as the page exports it: the script's clients take their region from it
+        "AWS_DEFAULT_REGION": "us-east-1",
         "STATUSMON_TABLE_NAME": f"docs-{uuid.uuid4().hex[:8]}",
     }
     setup = run_statusmon("local-setup", env=env)
     assert setup.code == 0, setup.err
     env.update(
-        line.removeprefix("export ").split("=", 1) for line in setup.out.splitlines() if line.startswith("export ")
+        line.removeprefix("export ").split("=", 1)
+        for line in setup.out.splitlines()
+        if line.startswith("export ")
     )
     # And the page's script saved as example.py, as it tells the reader to
     text = PAGE.read_text()

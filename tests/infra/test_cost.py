@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench import cost_model as cm
-from tests.infra.conftest import EVERYTHING_ON, ROOT, Synth
+from tests.infra.conftest import EVERYTHING_ON, Synth
 
 # Issue 10: the default profile, 1,000 resources, 5-minute schedule.
 DEFAULT_BUDGET = 0.50

@@ -49,15 +49,22 @@ def test_the_watch_role_may_list_dataset_entries_and_nothing_account_wide(genera
     assert not [row for row in rows if "| `*` |" in row]
 
 
-def test_each_function_has_an_error_alarm_with_every_extra_on(everything: Synth, generated: dict[str, str]) -> None:
+def test_each_function_has_an_error_alarm_with_every_extra_on(
+    everything: Synth, generated: dict[str, str]
+) -> None:
     # Given the everything-on template's alarms
     alarms = generated["deploy:alarms"].splitlines()
     # Then one on each function's errors, the DLQ's, and one stale-sweep alarm per service
     functions = {tt.function_name(fn) for fn in everything.resources("AWS::Lambda::Function").values()}
-    assert {line for line in alarms if line.startswith("- errors of")} == {f"- errors of `{f}`" for f in functions}
+    assert {line for line in alarms if line.startswith("- errors of")} == {
+        f"- errors of `{f}`" for f in functions
+    }
     assert len(alarms) == len(everything.resources("AWS::CloudWatch::Alarm")) == len(functions) + 3
 
 
 def test_a_block_is_replaced_between_its_markers() -> None:
     text = "a\n<!-- deploy:alarms -->\nold\n<!-- /deploy:alarms -->\nb\n"
-    assert tt.replace_block(text, "deploy:alarms", "new\n") == "a\n<!-- deploy:alarms -->\nnew\n<!-- /deploy:alarms -->\nb\n"
+    assert (
+        tt.replace_block(text, "deploy:alarms", "new\n")
+        == "a\n<!-- deploy:alarms -->\nnew\n<!-- /deploy:alarms -->\nb\n"
+    )

@@ -1,4 +1,4 @@
-"""docs/alerts.md's "Alert hints" table is the catalogue's: regenerate it with scripts/hints_table.py --write."""
+"""docs/alerts.md's "Alert hints" table is the catalogue's (scripts/hints_table.py --write)."""
 
 from scripts import hints_table
 from statusmon.domain.hints import CATALOGUE
