@@ -87,17 +87,21 @@ def anchors(path: Path) -> frozenset[str]:
 
 
 def _targets(text: str) -> Iterator[tuple[int, str]]:
+    """Each link target with the number of its line; a link's text may run over several lines."""
+    prose = [""] * len(text.splitlines())
     for number, _, line in _prose_lines(text):
-        for match in _INLINE_LINK.finditer(line):
-            yield number, match.group(1)
+        prose[number - 1] = line
         reference = _REFERENCE.match(line)
         if reference:
             yield number, reference.group(1)
+    joined = "\n".join(prose)
+    for match in _INLINE_LINK.finditer(joined):
+        yield joined.count("\n", 0, match.start(1)) + 1, match.group(1)
 
 
 def check_file(path: Path) -> list[DeadLink]:
     dead = []
-    for line, target in _targets(path.read_text(encoding="utf-8")):
+    for line, target in sorted(_targets(path.read_text(encoding="utf-8"))):
         if not target or _EXTERNAL.match(target):
             continue
         file_part, _, fragment = target.partition("#")

@@ -37,7 +37,7 @@ def test_a_dead_file_link_or_anchor_fails_with_where_it_is(
         "README.md",
         "# Top\n\n## Install the `statusmon` command\n\n"
         "[ok](docs/cli.md#exit-codes) [ok](docs/cli.md#old-name) [ok](#install-the-statusmon-command)\n"
-        "[gone](docs/costs.md) [moved](docs/cli.md#exit-status)\n"
+        "[gone](docs/costs.md) [moved over\ntwo lines](docs/cli.md#exit-status)\n"
         "[web](https://example.com/nowhere) `[code](nowhere.md)`\n\n"
         "```\n[in a block](nowhere.md)\n```\n\n[ref]: docs/nowhere.md\n",
     )
@@ -52,6 +52,7 @@ def test_a_dead_file_link_or_anchor_fails_with_where_it_is(
         "'docs/nowhere.md': no file docs/nowhere.md",
     ]
     assert errors[0].endswith("README.md:6: dead link 'docs/costs.md': no file docs/costs.md")
+    assert ":7: dead link 'docs/cli.md#exit-status'" in errors[1]
     assert errors[-1] == "check_links: 3 dead link(s) in 1 file(s)"
 
 
