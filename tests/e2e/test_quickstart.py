@@ -13,16 +13,22 @@ and each must stand in the README verbatim:
   a change set, which the ``status --stack`` line reads) and ``--require-approval=never`` (no one
   at the terminal to approve the IAM changes).
 
-pip installs from the index as it would for a user, constrained to the tested pins, with a cache
-kept between runs in pytest's cache directory.
+The new environment's pip installs as it would for a user, constrained to the tested pins, from a
+wheelhouse of those pins that the test downloads once into pytest's cache directory (an index
+lookup per package costs a minute on every run otherwise), set in that environment's own
+``pip.conf``, so that the CDK's bundling (another pip, for arm64) is left as it is; the statusmon
+wheels still come from ``dist/``, as the README says.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +36,7 @@ import boto3
 import pytest
 
 from statusmon_local.services import moto_server
-from tests.e2e.conftest import ROOT, run_command, tool_env
+from tests.e2e.conftest import ROOT, ok, run_command, tool_env
 
 MAKE_DIST = "make dist"
 DEPLOY = "npx cdk deploy "
@@ -41,6 +47,35 @@ def quickstart(readme: str) -> list[str]:
     section = readme[readme.index("<!-- quickstart -->") : readme.index("<!-- /quickstart -->")]
     blocks = re.findall(r"```(?:bash|sh|shell)\n(.*?)```", section, re.DOTALL)
     return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def timed(lines: list[str]) -> str:
+    """The script: stop at the first failure, and stamp each line on stderr (where a slow or failed
+    run shows which command it was)."""
+    stamped = [
+        f'echo "quickstart: $(date +%s)" {shlex.quote(line.split("  #")[0].strip())} >&2\n{as_run_here(line)}'
+        for line in lines
+    ]
+    return "set -euo pipefail\n" + "\n".join(stamped) + '\necho "quickstart: $(date +%s) done" >&2\n'
+
+
+def _wheelhouse(cache: Path, dist: Path) -> Path:
+    """The pinned wheels statusmon[local] needs, downloaded once per requirements-dev.txt."""
+    pins = ROOT / "requirements-dev.txt"
+    house = cache / hashlib.sha256(pins.read_bytes()).hexdigest()[:16]
+    if not (house / ".complete").is_file():
+        (wheel,) = dist.glob("statusmon-*.whl")
+        download = [sys.executable, "-m", "pip", "download", "--quiet", "--dest", house, "-c", pins]
+        ok(
+            run_command(
+                *download, "--find-links", dist, f"statusmon[local] @ {wheel.as_uri()}", env=tool_env()
+            )
+        )
+        (house / ".complete").touch()
+    # statusmon's own wheels come from dist/, never from an earlier run's download
+    for own in house.glob("statusmon*"):
+        own.unlink()
+    return house
 
 
 def as_run_here(line: str) -> str:
@@ -92,16 +127,16 @@ def test_the_quickstart_commands_all_succeed(
     checkout = _copy_of_checkout(tmp_path / "statusmon")
     shutil.copytree(dist, checkout / "dist")
     home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        k: v for k, v in tool_env().items() if k.startswith(("PIP_", "SSL_", "REQUESTS_", "HTTP", "NO_PROXY"))
-    }
+    (home / ".statusmon").mkdir(parents=True)
+    house = _wheelhouse(request.config.cache.mkdir("quickstart-wheels"), dist)
+    (home / ".statusmon" / "pip.conf").write_text(
+        f"[global]\nno-index = true\nfind-links = {house}\nconstraint = {ROOT / 'requirements-dev.txt'}\n"
+    )
+    env = {k: v for k, v in tool_env().items() if k.startswith(("SSL_", "REQUESTS_", "HTTP", "NO_PROXY"))}
     env |= {
         "HOME": str(home),
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "PIP_CACHE_DIR": str(request.config.cache.mkdir("quickstart-pip")),
-        "PIP_CONSTRAINT": str(ROOT / "requirements-dev.txt"),  # the versions the tests pin
         "AWS_ENDPOINT_URL": cloud,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -110,10 +145,9 @@ def test_the_quickstart_commands_all_succeed(
         "AWS_EC2_METADATA_DISABLED": "true",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
     }
-    script = "set -euo pipefail\n" + "\n".join(as_run_here(line) for line in lines) + "\n"
-
     # When the commands run one after the other
-    result = run_command("bash", "-c", script, env=env, cwd=checkout, timeout=1200)
+    result = run_command("bash", "-c", timed(lines), env=env, cwd=checkout, timeout=1200)
+    print(result.err)  # the stamps: what each command took (pytest -s shows them)
 
     # Then every one succeeded
     assert result.code == 0, f"{result.out[-3000:]}\n{result.err[-5000:]}"
