@@ -66,3 +66,17 @@ def test_the_command_reference_lists_every_command_and_only_real_options() -> No
     for command, options in listed.items():
         known = {flag for action in commands[command]._actions for flag in action.option_strings}
         assert options <= known, f"{command}: {sorted(options - known)}"
+
+
+def test_the_readme_links_every_page_and_every_page_has_a_table_of_contents() -> None:
+    # Given the reference pages in docs/
+    readme = (DOCS.parent / "README.md").read_text()
+    for page in sorted(DOCS.glob("*.md")):
+        # Then the README links each one
+        assert f"](docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+        # And each opens with a list of links to its own sections, before the first of them
+        text = page.read_text()
+        before_sections = text[: text.index("\n## ")]
+        sections = re.findall(r"^## (.+)$", text, re.MULTILINE)
+        contents = re.findall(r"^- \[.+\]\(#([^)]+)\)$", before_sections, re.MULTILINE)
+        assert len(contents) >= min(len(sections), 2), f"docs/{page.name} has no table of contents"
