@@ -1,6 +1,7 @@
-"""docs/local-mode.md's worked example, run as written against moto server and the emulator.
+"""The docs' examples, run as written: docs/local-mode.md's worked example against moto server and
+the emulator, and docs/cli.md's shell completion lines in a fresh home.
 
-The page's servers block starts both on fixed ports; here the session's moto server and an emulator
+The local-mode page's servers block starts both on fixed ports; here the session's moto server and an emulator
 of this test's own (on a wall clock, as `statusmon emulator` runs) stand in for it, with the same
 variables that block exports. Everything after it is the page's text: the Python script saved as
 ``example.py``, then the shell block, in one bash with ``set -e``.
@@ -22,13 +23,30 @@ from statusmon_emulator import Emulator
 from tests.e2e.conftest import ROOT, base_env, run_command, run_statusmon
 
 PAGE = ROOT / "docs" / "local-mode.md"
+CLI_PAGE = ROOT / "docs" / "cli.md"
 
 
 def fenced_block(text: str, marker: str, language: str) -> str:
     """The fenced block right after ``<!-- example:MARKER -->``."""
     match = re.search(rf"<!-- example:{marker} -->\n```{language}\n(.*?)\n```", text, re.DOTALL)
-    assert match, f"{PAGE.name} has no {language} block after <!-- example:{marker} -->"
+    assert match, f"no {language} block after <!-- example:{marker} -->"
     return match.group(1) + "\n"
+
+
+def test_the_completion_lines_install_the_scripts_in_a_fresh_home(tmp_path: Path) -> None:
+    # Given a home with nothing in it, and the command on the PATH
+    env = {"HOME": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    # When docs/cli.md's completion lines run
+    script = "set -euo pipefail\n" + fenced_block(CLI_PAGE.read_text(), "completion", "bash")
+    result = run_command("bash", "-c", script, env=env, cwd=tmp_path)
+    # Then each shell's script is where the page says its shell looks for it
+    assert result.code == 0, result.err
+    for where in (
+        ".local/share/bash-completion/completions/statusmon",
+        ".zfunc/_statusmon",
+        ".config/fish/completions/statusmon.fish",
+    ):
+        assert "statusmon" in (tmp_path / where).read_text(), where
 
 
 @pytest.fixture
