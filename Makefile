@@ -40,6 +40,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_links.py
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -65,7 +66,7 @@ bench-coldstart: setup
 	$(BIN)/python bench/coldstart_bench.py
 
 # The wheels and sdists of statusmon (the command) and statusmon-local (its [local] extra: the
-# emulator and the demo), one version, checked as PyPI would. README: "Install the command".
+# emulator and the demo), one version, checked as PyPI would. README: "Quickstart"; docs/cli.md: "Install".
 # A build environment of its own (build, setuptools, twine: requirements-dist.txt), not the
 # development one: a user who wants the wheels needs neither CDK, nor the test tools, nor npm.
 DIST_VENV := .venv-dist

@@ -14,7 +14,7 @@ Pure arithmetic, no AWS call. Three inputs, kept apart so each can come from whe
 
 ``monthly_cost(facts, workload)`` gives a :class:`Bill` (one :class:`Line` per item), ``cost_table``
 renders bills side by side as markdown, and ``python bench/cost_model.py [--write]`` synthesizes the
-default and "everything on" profiles and prints (or writes into README.md) the README's cost table.
+default and "everything on" profiles and prints (or writes into docs/costs.md) the cost table.
 
 No free tier is subtracted (Lambda's 400,000 GB-s, X-Ray's 100,000 traces, KMS's 20,000 requests,
 CloudWatch's 10 metrics, 10 alarms and 3 dashboards are per account, and often used by something
@@ -575,7 +575,7 @@ def workload_summary(workload: Workload) -> str:
     )
 
 
-# -- the README's figures --------------------------------------------------------------------------------
+# -- the published figures (docs/costs.md) --------------------------------------------------------
 
 # Items as stored, in bytes (measured on a baseline sweep of the sweep benchmark's seeded account);
 # index items carry state items whole (the by_service index projects ALL).
@@ -606,7 +606,7 @@ def transition_read_units(resources: int) -> float:
 
 # The quiet-sweep calls are the sweep benchmark's (docs/benchmarks.md); durations are assumptions for
 # AWS (the benchmark's wall times are moto's): listing pages of 100 at ~100-300 ms, plus cold starts.
-README_WORKLOADS = (
+PUBLISHED_WORKLOADS = (
     Workload(
         resources=1_000,
         sweep_read_units=sweep_read_units(1_000),
@@ -624,7 +624,7 @@ README_WORKLOADS = (
         poll_seconds=8.0,
     ),
 )
-# The profiles the README prices, as cdk.json "statusmon" options over the shipped ones.
+# The profiles docs/costs.md prices, as cdk.json "statusmon" options over the shipped ones.
 PROFILES: dict[str, dict[str, bool]] = {
     "default": {},
     "everything on": {
@@ -634,12 +634,14 @@ PROFILES: dict[str, dict[str, bool]] = {
         "alarms": True,
     },
 }
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "costs.md"
 BEGIN, END = "<!-- cost:table -->", "<!-- /cost:table -->"
 
 
-def readme_block(profiles: Mapping[str, StackFacts], workloads: Sequence[Workload] = README_WORKLOADS) -> str:
-    """The README's generated cost block: the table for each workload x profile, what each profile
+def page_block(
+    profiles: Mapping[str, StackFacts], workloads: Sequence[Workload] = PUBLISHED_WORKLOADS
+) -> str:
+    """docs/costs.md's generated cost block: the table for each workload x profile, what each profile
     creates (from its template), and the inputs."""
     columns = [
         (f"{name}, {workload.resources:,}", monthly_cost(facts, workload))
@@ -683,14 +685,14 @@ def synthesize_profile(options: Mapping[str, Any]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", action="store_true", help=f"replace the cost block of {README.name}")
+    parser.add_argument("--write", action="store_true", help=f"replace the cost block of {PAGE.name}")
     args = parser.parse_args(argv)
     profiles = {
         name: StackFacts.from_template(synthesize_profile(options)) for name, options in PROFILES.items()
     }
-    block = readme_block(profiles)
+    block = page_block(profiles)
     if args.write:
-        README.write_text(replace_block(README.read_text(), block))
+        PAGE.write_text(replace_block(PAGE.read_text(), block))
     else:
         print(block)
     return 0

@@ -77,7 +77,7 @@ class StatusmonConfig(BaseModel):
     log_retention_days: int = 30
     throwaway: bool = False
     # Event-driven tracking: the one-minute watch of what is in flight, and CloudTrail discovery of new
-    # work (which only the watch acts on). Their cost is in the README's configuration table.
+    # work (which only the watch acts on). Their cost is in docs/configuration.md.
     # A second SNS topic carrying alerts as Amazon Q Developer custom notifications (Slack, Teams).
     chat_topic: bool = False
     hot_watch: bool = True
@@ -86,7 +86,7 @@ class StatusmonConfig(BaseModel):
     stuck_after_minutes: dict[str, int] = Field(default_factory=dict)
     # Checked even when left to its default: turning the watch off alone leaves discovery on.
     cloudtrail_discovery: bool = Field(default=True, validate_default=True)
-    # The paid extras, off by default; their prices are in the README's configuration table.
+    # The paid extras, off by default; their prices are in docs/configuration.md.
     dashboard: bool = False
     custom_metrics: bool = False
     customer_managed_key: bool = False

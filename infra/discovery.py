@@ -3,7 +3,8 @@ watched resource, and the function that puts what they name on the hot watch.
 
 AWS service events reach the account's default bus only, whatever bus statusmon's own events go to;
 "AWS API Call via CloudTrail" events reach it only when a trail logs the account's management events
-(README, "Hot watch and CloudTrail discovery"). Without one the rule never fires and costs nothing.
+(docs/how-it-works.md, "Hot watch and CloudTrail discovery"). Without one the rule never fires and
+costs nothing.
 """
 
 from __future__ import annotations

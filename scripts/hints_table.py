@@ -1,7 +1,7 @@
-"""The README's "Alert hints" table, generated from the hints catalogue (statusmon.domain.hints).
+"""docs/alerts.md's "Alert hints" table, generated from the hints catalogue (statusmon.domain.hints).
 
-``python scripts/hints_table.py`` prints it; ``--write`` replaces the block between the README's
-markers. tests/unit/test_hints_readme.py fails when the README and the catalogue differ.
+``python scripts/hints_table.py`` prints it; ``--write`` replaces the block between the page's
+markers. tests/unit/test_hints_doc.py fails when the page and the catalogue differ.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from statusmon.domain.hints import CATALOGUE, Hint  # noqa: E402
 
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "alerts.md"
 BEGIN, END = "<!-- hints:table -->", "<!-- /hints:table -->"
 _SERVICE = {"rekognition": "Custom Labels", "personalize": "Personalize"}
 
@@ -61,10 +61,10 @@ def current_block(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", action="store_true", help=f"replace the hints block of {README.name}")
+    parser.add_argument("--write", action="store_true", help=f"replace the hints block of {PAGE.name}")
     args = parser.parse_args(argv)
     if args.write:
-        README.write_text(replace_block(README.read_text(), table()))
+        PAGE.write_text(replace_block(PAGE.read_text(), table()))
     else:
         print(table(), end="")
     return 0

@@ -68,6 +68,41 @@ def run_command(
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+def tool_env() -> dict[str, str]:
+    """For build and install tools: this machine's environment (certificates, proxies), no venv's."""
+    skip = ("AWS_", "STATUSMON_", "PYTHON", "VIRTUAL_ENV", "COVERAGE", "PIP_FIND_LINKS")
+    return {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+
+
+def ok(result: Result) -> Result:
+    assert result.code == 0, result.out + result.err
+    return result
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make dist``: both distributions, each wheel built from its sdist as an installer would,
+    built once for the tests that install them (tests/e2e/test_install.py, test_quickstart.py)."""
+    dist = tmp_path_factory.mktemp("dist")
+    for project in (ROOT, ROOT / "local"):
+        ok(
+            run_command(
+                sys.executable,
+                "-m",
+                "build",
+                "--no-isolation",
+                "--outdir",
+                dist,
+                project,
+                env=tool_env(),
+                timeout=300,
+            )
+        )
+    twine = Path(sys.executable).with_name("twine")
+    ok(run_command(twine, "check", "--strict", *sorted(dist.iterdir()), env=tool_env(), timeout=300))
+    return dist
+
+
 def one_line_error(result: Result) -> str:
     """The one line a command that cannot run prints: non-zero exit, no traceback."""
     assert result.code != 0

@@ -7,7 +7,6 @@ versions (only index pages are fetched), without the ``[local]`` extra first, th
 
 from __future__ import annotations
 
-import os
 import sys
 import zipfile
 from pathlib import Path
@@ -15,16 +14,14 @@ from pathlib import Path
 import pytest
 
 from statusmon import __version__
-from tests.e2e.conftest import ROOT, Result, run_command
+from tests.e2e.conftest import ROOT, Result, run_command, tool_env
+from tests.e2e.conftest import ok as _ok
 
 UV = Path(sys.executable).with_name("uv")  # installed into the project's venv by `make setup`
 
 
 def _tool(*command: str | Path) -> Result:
-    """Build and install tools: this machine's environment (certificates, proxies), no venv's."""
-    skip = ("AWS_", "STATUSMON_", "PYTHON", "VIRTUAL_ENV", "COVERAGE", "PIP_FIND_LINKS")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
-    return _run(*command, env=env)
+    return _run(*command, env=tool_env())
 
 
 def _run(
@@ -33,21 +30,6 @@ def _run(
     # By default a shell with no AWS configuration and nothing of this checkout on the path
     env = env or {"PATH": "/usr/bin:/bin", "HOME": str(cwd or ROOT), "LANG": "C.UTF-8"}
     return run_command(*command, env=env, cwd=cwd, timeout=timeout)
-
-
-def _ok(result: Result) -> Result:
-    assert result.code == 0, result.out + result.err
-    return result
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``make dist``: both distributions, each wheel built from its sdist as an installer would."""
-    dist = tmp_path_factory.mktemp("dist")
-    for project in (ROOT, ROOT / "local"):
-        _ok(_tool(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, project))
-    _ok(_tool(Path(sys.executable).with_name("twine"), "check", "--strict", *sorted(dist.iterdir())))
-    return dist
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""The cost model on the real templates: what each profile creates, the issue's budget, the README."""
+"""The cost model on the real templates: what each profile creates, the issue's budget, docs/costs.md."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from bench import cost_model as cm
-from tests.infra.conftest import EVERYTHING_ON, ROOT, Synth
+from tests.infra.conftest import EVERYTHING_ON, Synth
 
 # Issue 10: the default profile, 1,000 resources, 5-minute schedule.
 DEFAULT_BUDGET = 0.50
@@ -26,7 +26,7 @@ def test_the_default_profile_creates_nothing_with_a_monthly_fee(synth: Synth) ->
 
 
 def test_everything_on_is_the_stack_of_old(everything: Synth) -> None:
-    # Given every extra on, as the README prices it
+    # Given every extra on, as docs/costs.md prices it
     assert cm.PROFILES["everything on"] == EVERYTHING_ON
     facts = cm.StackFacts.from_template(everything.json)
     # Then 7 sweep metrics per service and AlertsSent, 9 alarms (6 functions, DLQ, 2 stale), a
@@ -37,9 +37,9 @@ def test_everything_on_is_the_stack_of_old(everything: Synth) -> None:
 
 
 def test_the_default_profile_costs_at_most_fifty_cents_at_1000_resources(synth: Synth) -> None:
-    # Given the README's 1,000-resource workload on the default profile (5-minute schedule, and the
+    # Given the published 1,000-resource workload on the default profile (5-minute schedule, and the
     # hot watch's minute)
-    (workload,) = [w for w in cm.README_WORKLOADS if w.resources == 1_000]
+    (workload,) = [w for w in cm.PUBLISHED_WORKLOADS if w.resources == 1_000]
     assert workload.schedule_minutes is None
     facts = cm.StackFacts.from_template(synth.json)
     assert {fn.schedule_seconds for fn in facts.functions} == {60, 300, None}
@@ -50,21 +50,23 @@ def test_the_default_profile_costs_at_most_fifty_cents_at_1000_resources(synth: 
     assert "43,200 watch runs" in next(line.basis for line in bill.lines if line.item == cm.DYNAMODB_READS)
 
 
-def test_the_readme_cost_table_is_what_the_model_computes(synth: Synth, everything: Synth) -> None:
+def test_the_published_cost_table_is_what_the_model_computes(synth: Synth, everything: Synth) -> None:
     # Given both profiles' templates (the fixtures add email subscriptions, which the model does not read)
     profiles = {
         "default": cm.StackFacts.from_template(synth.json),
         "everything on": cm.StackFacts.from_template(everything.json),
     }
     assert list(profiles) == list(cm.PROFILES)
-    # Then the README's generated block is the model's output: rerun `python bench/cost_model.py --write`
-    readme = (ROOT / "README.md").read_text()
-    assert cm.current_block(readme) == cm.readme_block(profiles)
+    # Then docs/costs.md's generated block is the model's output: rerun `python bench/cost_model.py --write`
+    page = cm.PAGE.read_text()
+    assert cm.current_block(page) == cm.page_block(profiles), (
+        "docs/costs.md's cost table is stale: run `python bench/cost_model.py --write`"
+    )
 
 
 def test_failure_summaries_add_nothing_to_a_month_without_failures(synth: Synth) -> None:
     # Given the default profile at 1,000 resources, with its failure summariser, and the same without it
-    (workload,) = [w for w in cm.README_WORKLOADS if w.resources == 1_000]
+    (workload,) = [w for w in cm.PUBLISHED_WORKLOADS if w.resources == 1_000]
     facts = cm.StackFacts.from_template(synth.json)
     without = dataclasses.replace(
         facts, functions=tuple(fn for fn in facts.functions if fn.handler != cm.OPS_HANDLER)

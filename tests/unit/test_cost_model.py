@@ -222,7 +222,7 @@ def test_the_table_renders_every_item_per_column_and_the_totals() -> None:
     assert "invocations" in cm.cost_table([("a", bill)], with_basis=True)
 
 
-def test_the_readme_block_is_replaced_between_its_markers() -> None:
+def test_the_cost_block_is_replaced_between_its_markers() -> None:
     text = f"before\n{cm.BEGIN}\nold\n{cm.END}\nafter\n"
     updated = cm.replace_block(text, "new\n")
     assert updated == f"before\n{cm.BEGIN}\nnew\n{cm.END}\nafter\n"

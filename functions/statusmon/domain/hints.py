@@ -13,7 +13,7 @@ tried; the first that matches wins, so the specific come before the generic. An 
 ``source`` says where each pattern's wording comes from: a page of the service's documentation, the
 statusmon emulator's text (which follows the documentation where there is one), or an illustration
 where the service publishes no text. A failure that matches nothing is counted by the sweep's
-summary (``unmatched_reasons``) so the catalogue can grow; ``README.md``'s "Alert hints" table is
+summary (``unmatched_reasons``) so the catalogue can grow; ``docs/alerts.md``'s "Alert hints" table is
 generated from this data (``python scripts/hints_table.py --write``).
 """
 

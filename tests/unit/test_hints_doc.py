@@ -1,15 +1,15 @@
-"""The README's "Alert hints" table is the catalogue's: regenerate it with scripts/hints_table.py --write."""
+"""docs/alerts.md's "Alert hints" table is the catalogue's (scripts/hints_table.py --write)."""
 
 from scripts import hints_table
 from statusmon.domain.hints import CATALOGUE
 
 
-def test_the_readme_lists_the_catalogue_as_it_is() -> None:
-    # Given the README as committed
-    readme = hints_table.README.read_text()
+def test_the_alerts_page_lists_the_catalogue_as_it_is() -> None:
+    # Given docs/alerts.md as committed
+    page = hints_table.PAGE.read_text()
     # Then its hints block is exactly what the script generates from the catalogue
-    assert hints_table.current_block(readme) == hints_table.table(), (
-        "README.md's hints table is stale: run `python scripts/hints_table.py --write`"
+    assert hints_table.current_block(page) == hints_table.table(), (
+        "docs/alerts.md's hints table is stale: run `python scripts/hints_table.py --write`"
     )
 
 
