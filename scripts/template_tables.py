@@ -55,6 +55,8 @@ def _name(template: Template, logical_id: str, attribute: str | None = None) -> 
         return "the stack's key"
     if kind == "AWS::SQS::Queue":
         return "the DLQ"
+    if kind == "AWS::Lambda::Function":
+        return f"the `{function_name(template['Resources'][logical_id])}` function"
     return logical_id
 
 
