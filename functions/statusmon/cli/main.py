@@ -1,7 +1,7 @@
 """The ``statusmon`` command: local setup, sweeps, and queries of the status table.
 
 Every failure a user can fix ends in one line on stderr and a non-zero exit, never a traceback.
-Exit codes (the README's command reference lists them too):
+Exit codes (docs/cli.md, "Exit codes", lists them too):
 
 - 0: done;
 - 1: statusmon could not do the work: AWS or configuration (credentials, region, a table or stack
