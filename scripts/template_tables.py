@@ -43,21 +43,24 @@ def _role_functions(template: Template) -> dict[str, str]:
     }
 
 
+# What a policy's resource of our own stack is called on the page, by its type.
+_NAMES = {
+    "AWS::Logs::LogGroup": "its log group",
+    "AWS::KMS::Key": "the stack's key",
+    "AWS::SQS::Queue": "the DLQ",
+}
+
+
 def _name(template: Template, logical_id: str, attribute: str | None = None) -> str:
-    kind = template["Resources"][logical_id]["Type"]
+    resource = template["Resources"][logical_id]
+    kind = resource["Type"]
     if kind == "AWS::DynamoDB::Table":
         return "the table's stream" if attribute == "StreamArn" else "the table"
-    if kind == "AWS::Logs::LogGroup":
-        return "its log group"
     if kind == "AWS::SNS::Topic":
         return "the chat topic" if "Chat" in logical_id else "the alert topic"
-    if kind == "AWS::KMS::Key":
-        return "the stack's key"
-    if kind == "AWS::SQS::Queue":
-        return "the DLQ"
     if kind == "AWS::Lambda::Function":
-        return f"the `{function_name(template['Resources'][logical_id])}` function"
-    return logical_id
+        return f"the `{function_name(resource)}` function"
+    return _NAMES.get(kind, logical_id)
 
 
 def render(template: Template, value: Any) -> str:  # noqa: PLR0911 (one return per intrinsic)

@@ -7,6 +7,7 @@ versions (only index pages are fetched), without the ``[local]`` extra first, th
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from pathlib import Path
