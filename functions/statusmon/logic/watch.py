@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from statusmon.adapters.errors import AwsError
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.model import (
+    WATCHED_BY_CLOUDTRAIL,
     Observation,
     OutboxMessage,
     ResourceState,
@@ -61,6 +62,10 @@ from statusmon.logic.sweep import (
 # A discovered resource the service does not find stays this long (a Describe right after the call
 # that made it may not see it yet); one the table knows stays until the sweep records it deleted.
 NOT_FOUND_GRACE = timedelta(minutes=10)
+# A discovered resource whose settled answer the service dates before the call stays this long: the
+# call's effect may not be visible at once, and a call that failed without CloudTrail saying so
+# changes nothing (the entry then leaves; a sweep's deep check still finds what the watch missed).
+NOT_STARTED_GRACE = timedelta(minutes=10)
 
 
 class WatchStore(Store, Protocol):
@@ -83,6 +88,8 @@ class WatchReport:
     left_to_sweep: int = 0
     # Stuck warnings recorded (logic.stuck): one per in-flight episode past its threshold.
     stuck_warnings: int = 0
+    # Discovered entries kept because the answer predates the call (NOT_STARTED_GRACE).
+    not_started: int = 0
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
     unknown_statuses: set[str] = field(default_factory=set)
@@ -105,6 +112,7 @@ class WatchReport:
             "unwatched": self.unwatched,
             "left_to_sweep": self.left_to_sweep,
             "stuck_warnings": self.stuck_warnings,
+            "not_started": self.not_started,
             "stopped_early": self.stopped_early,
             "read_problems": len(self.problems),
             "problems": self.problems[:20],
@@ -201,6 +209,14 @@ class _Run:
                 self.stuck.append(stuck)
             return
         known = self.store.get(entry.resource_arn)
+        if known is not None and not shows_the_call(entry, observation):
+            # The call CloudTrail reported has left no trace yet (or failed): what the Describe shows
+            # predates it. Wait for its effect, a bounded time; a sweep or deep check finds the rest.
+            if self.moment - entry.since > NOT_STARTED_GRACE:
+                self._unwatch(entry)
+            else:
+                self.report.not_started += 1
+            return
         if known is not None:
             observation = replace(observation, parent_arn=observation.parent_arn or known.parent_arn)
         elif observation.parent_arn is None:
@@ -253,6 +269,18 @@ class _Run:
         if service not in self._metas:
             self._metas[service] = self.store.service_meta(service)
         return self._metas[service]
+
+
+def shows_the_call(entry: WatchEntry, observation: Observation) -> bool:
+    """Whether a Describe of a discovered resource can show the effect of the call CloudTrail reported:
+    an answer in flight can (the operation is under way), a settled one only when the service dates
+    it after the call (``LastUpdatedTimestamp`` / ``lastUpdatedDateTime`` later than the event's
+    time). An entry that mirrors a recorded state already tracks the operation."""
+    if entry.version is not None or entry.origin != WATCHED_BY_CLOUDTRAIL:
+        return True
+    if observation.phase not in (Phase.COMPLETE, Phase.FAILED):
+        return True
+    return observation.updated_at is not None and observation.updated_at > entry.since
 
 
 def _observation(entry: WatchEntry) -> Observation | None:
