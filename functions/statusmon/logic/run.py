@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from statusmon.adapters import events, sns
 from statusmon.adapters.errors import AwsError, TableMissingError
@@ -29,7 +30,7 @@ from statusmon.logic.deliver import (
 from statusmon.logic.discover import Discovery
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.policy import AlertPolicy
-from statusmon.logic.sweep import Source, Store, SweepReport, sweep
+from statusmon.logic.sweep import DeepCheck, Source, Store, SweepReport, sweep
 from statusmon.logic.watch import WatchReport, WatchStore, watch
 from statusmon.settings import Settings
 
@@ -70,6 +71,16 @@ def run_sweep(
         retention_days=settings.history_retention_days,
         policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
+        deep_check=deep_check_of(settings),
+    )
+
+
+def deep_check_of(settings: Settings) -> DeepCheck | None:
+    if not settings.deep_check_hours:
+        return None
+    return DeepCheck(
+        period=timedelta(hours=settings.deep_check_hours),
+        interval=timedelta(seconds=settings.sweep_interval_seconds),
     )
 
 

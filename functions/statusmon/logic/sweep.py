@@ -32,12 +32,13 @@ nothing to compare with).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from statusmon.adapters import table_schema as schema
@@ -72,9 +73,37 @@ from statusmon.logic.policy import AlertPolicy, decide
 DESCRIBE_WORKERS = 8
 
 
+@dataclass(frozen=True)
+class DeepCheck:
+    """Describe every complete resource of a source that needs it once per ``period``, spread over the
+    sweeps: each sweep takes the buckets (:mod:`statusmon.domain.digest`) whose turn came since the
+    previous scheduled sweep (``interval`` ago, plus a margin for a late start).
+
+    A bucket's turn comes when ``moment / period * BUCKETS`` passes a whole number equal to it modulo
+    ``BUCKETS``: a clock, not a cursor, so finding the slice costs no read and no write.
+    """
+
+    period: timedelta
+    interval: timedelta
+
+    def buckets(self, moment: datetime) -> set[str]:
+        count = digest.BUCKETS
+        # A sweep that starts up to a fifth of an interval (at most a minute) late still covers its turn.
+        margin = min(self.interval / 5, timedelta(minutes=1))
+        start = (moment - self.interval - margin).timestamp() / self.period.total_seconds() * count
+        end = moment.timestamp() / self.period.total_seconds() * count
+        turns = range(math.floor(start) + 1, math.floor(end) + 1)
+        if len(turns) >= count:
+            return {f"{bucket:02x}" for bucket in range(count)}
+        return {f"{turn % count:02x}" for turn in turns}
+
+
 class Source(Protocol):
     service: Service
     redescribe_failed: bool
+    # Whether its listing can hide an operation that started and ended between two sweeps (the
+    # deep check then describes its complete resources, a slice per sweep).
+    deep_check: bool
     counter: CallCounter
 
     def read_listing(self, out_of_time: Callable[[], bool]) -> Listing: ...
@@ -126,6 +155,9 @@ class SweepReport:
     buckets_read: int = 0
     states_read: int = 0
     marks_stored: int = 0
+    # The deep check's share of this sweep: the buckets whose turn it was, and the Describe calls.
+    deep_buckets: int = 0
+    deep_described: int = 0
     recorded: list[Transition] = field(default_factory=list)
     alerts_queued: int = 0
     events_queued: int = 0
@@ -151,6 +183,8 @@ class SweepReport:
             "described": self.described,
             "buckets_read": self.buckets_read,
             "states_read": self.states_read,
+            "deep_buckets": self.deep_buckets,
+            "deep_described": self.deep_described,
             "transitions": len(self.recorded),
             "alerts_queued": self.alerts_queued,
             "events_queued": self.events_queued,
@@ -177,6 +211,7 @@ def sweep(
     now: datetime | None = None,
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
+    deep_check: DeepCheck | None = None,
 ) -> SweepReport:
     started = time.monotonic()
     report = SweepReport(service=source.service)
@@ -193,7 +228,10 @@ def sweep(
     observations, skipped, described = _listed(source, listing, report, out_of_time, describe_workers)
     listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
     full = report.baseline or meta.layout < schema.LAYOUT
-    to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full)
+    # The baseline describes everything anyway.
+    deep = deep_check.buckets(moment) if deep_check and source.deep_check and not report.baseline else set()
+    report.deep_buckets = len(deep)
+    to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full, deep=deep)
     report.buckets_read = len(to_read)
     report.states_read = len(known)
 
@@ -203,7 +241,7 @@ def sweep(
         if o.resource_arn not in skipped and digest.bucket_of(o.resource_arn) in to_read
     ]
     ready, unread = _read_details(
-        source, subject, known, report, out_of_time, described=described, workers=describe_workers
+        source, subject, known, report, out_of_time, described=described, workers=describe_workers, deep=deep
     )
     skipped |= unread
     complete = report.complete and not report.stopped_early
@@ -280,11 +318,13 @@ def _known_states(
     skipped: set[str],
     *,
     full: bool,
+    deep: Set[str] = frozenset(),
 ) -> tuple[set[str], dict[str, ResourceState]]:
     """The buckets to diff, and their known states: those whose listing no longer matches their mark,
-    or everything (``full``: the baseline, an older key layout; or most buckets changed anyway)."""
+    those of the deep check's turn, or everything (``full``: the baseline, an older key layout; or
+    most buckets changed anyway)."""
     if not full:
-        doubtful = {digest.bucket_of(arn) for arn in skipped | meta.missing}
+        doubtful = {digest.bucket_of(arn) for arn in skipped | meta.missing} | deep
         buckets = digest.buckets_to_read(listed_digests, meta.marks, also=doubtful)
         if len(buckets) * 2 <= digest.BUCKETS:
             return buckets, store.load_service(service, buckets=buckets)
@@ -371,14 +411,20 @@ def _read_details(
     *,
     described: set[str],
     workers: int,
+    deep: Set[str] = frozenset(),
 ) -> tuple[list[Observation], set[str]]:
-    """The observations to diff, each described if the diff needs it (``described``: already done)."""
-    wanted = [
-        o
-        for o in observations
-        if o.resource_arn not in described
-        and needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed)
-    ]
+    """The observations to diff, each described if the diff needs it (``described``: already done),
+    and the complete ones of the deep check's buckets (``deep``), whose listing cannot show an
+    operation that started and ended since the last look."""
+    wanted: list[Observation] = []
+    for o in observations:
+        if o.resource_arn in described:
+            continue
+        if needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed):
+            wanted.append(o)
+        elif o.phase is Phase.COMPLETE and digest.bucket_of(o.resource_arn) in deep:
+            wanted.append(o)
+            report.deep_described += 1
     detailed, skipped = describe_all(source, wanted, report, out_of_time, workers)
     ready: list[Observation] = []
     for observation in observations:

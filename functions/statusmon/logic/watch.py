@@ -210,12 +210,7 @@ class _Run:
             return
         known = self.store.get(entry.resource_arn)
         if known is not None and not shows_the_call(entry, observation):
-            # The call CloudTrail reported has left no trace yet (or failed): what the Describe shows
-            # predates it. Wait for its effect, a bounded time; a sweep or deep check finds the rest.
-            if self.moment - entry.since > NOT_STARTED_GRACE:
-                self._unwatch(entry)
-            else:
-                self.report.not_started += 1
+            self._wait_for_the_call(entry)
             return
         if known is not None:
             observation = replace(observation, parent_arn=observation.parent_arn or known.parent_arn)
@@ -258,6 +253,14 @@ class _Run:
                 self.report.stuck_warnings += self.store.warn_stuck(stuck.entry, outbox, at=self.moment)
             except AwsError as exc:
                 self.report.problems.append(str(exc))
+
+    def _wait_for_the_call(self, entry: WatchEntry) -> None:
+        """The call CloudTrail reported has left no trace yet (or failed): what the Describe shows
+        predates it. Wait for its effect a bounded time; a deep check finds what it then missed."""
+        if self.moment - entry.since > NOT_STARTED_GRACE:
+            self._unwatch(entry)
+        else:
+            self.report.not_started += 1
 
     def _unwatch(self, entry: WatchEntry) -> None:
         try:
