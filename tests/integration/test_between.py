@@ -125,8 +125,10 @@ def test_a_quick_update_reported_by_cloudtrail_gets_one_warning_from_the_watch(
     assert outcome is Outcome.COMPLETE
     [done] = reports[0].recorded
     assert [(t.previous_status, t.new.status) for t in shown] == [("UPDATE_COMPLETE", "UPDATE_COMPLETE")]
-    assert state is not None and state.error_entries() == ERRORS
-    assert done.new.updated_at is not None and done.new.updated_at.timestamp() > called_at
+    assert state is not None
+    assert state.error_entries() == ERRORS
+    assert done.new.updated_at is not None
+    assert done.new.updated_at.timestamp() > called_at
     # And exactly one warning went out, naming the operation, with samples of the bad entries
     [warning] = _warnings(subscriber)
     assert (warning["status"], warning["previous_status"], warning["operation"]) == (

@@ -7,6 +7,22 @@ matches their mark (:mod:`statusmon.domain.digest`): a quiet sweep reads no stat
 nothing, whatever the number of resources; a sweep with one change reads one bucket (1/256 of the
 states) and stores that bucket's new mark.
 
+The deep check: a listing cannot show an operation that started and ended between two sweeps when
+the resource settles in the status it had (DescribeProjects gives a dataset's status only, and an
+update leaves it UPDATE_COMPLETE); only DescribeDataset's ``LastUpdatedTimestamp`` and
+``DatasetStats`` do. So each sweep of a source that needs it (``Source.deep_check``: Custom Labels;
+an import job is a new ARN, listed with its status and timestamps) also describes the complete
+resources of the buckets whose turn came (:class:`DeepCheck`: a clock over the 256 buckets, one
+period, ``deep_check_hours``), reads those buckets' states, and records what the diff finds, exactly
+as any change (a quick update with new error entries gets its warning). Every complete dataset is
+described once per period, give or take the margin for a late start (a fifth of the interval, at
+most a minute); a sweep that did not run leaves its turn to the next period. Cost at the default
+(24 h, 5-minute sweeps), 1,000 datasets: about 4 DescribeDataset calls (not billed) and one Query of
+a bucket's states (0.5 read unit) per sweep, some 36,000 calls and 4,600 read units a month, and
+about 0.1 s of the poller's time per sweep (one round of 8 calls at a time): under a cent a month
+(``bench/cost_model.py`` prices it from the template). It is the one part of a quiet sweep that
+grows with the resources, by design bounded to their share of the period.
+
 The first sweep of a service is a silent baseline: what exists is recorded, not alerted, until a
 sweep has listed everything once (its start is recorded per service in the table); a resource
 found later that the service dates before that moment is recorded silently too.

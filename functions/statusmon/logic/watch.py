@@ -14,6 +14,20 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
   against the recorded state (one GetItem) and recorded exactly as a sweep records it: the same
   conditional transaction, the same alert policy, the same outbox, so an overlapping sweep and watch
   record each transition once;
+* what happened between its looks: an operation CloudTrail reported may start and end before the
+  first Describe (a small UpdateDatasetEntries takes seconds). A discovered entry whose answer is
+  settled with a service timestamp (``LastUpdatedTimestamp``, ``lastUpdatedDateTime``) later than
+  the call (the entry's ``since``, CloudTrail's ``eventTime``) is that operation completed: the diff
+  (:func:`statusmon.logic.changes.is_change`: the same complete status with a later timestamp is a
+  change) records it as if it had been seen in flight, through the same Recorder: a history item
+  from the status it had to the one it has (``UPDATE_COMPLETE`` → ``UPDATE_COMPLETE``, with the new
+  timestamp and stats), a state-change event naming the operation, and the warning when it added
+  error entries (``add_error_samples`` and the alert policy, as for any completion); ``statusmon
+  wait --new`` sees the new version. A settled answer dated at or before the call is not the call's
+  effect (not visible yet, or the call failed): nothing is recorded, and the entry waits
+  :data:`NOT_STARTED_GRACE` for it, then leaves (the sweep's deep check finds what it then missed).
+  A resource the call created (no recorded state) is new whatever its status: a job created and
+  finished within the minute is recorded as new, with its outcome;
 * an unchanged entry in flight longer than its operation's threshold gets its one stuck warning
   (:mod:`statusmon.logic.stuck`);
 * what the watch leaves to the sweep: a status outside the vocabulary (its one-time announcement is
