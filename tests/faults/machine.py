@@ -622,9 +622,12 @@ class StatusmonMachine(RuleBasedStateMachine):
             for r in self.services.of("rekognition")
             if phase(Service.REKOGNITION, r.status) in (Phase.COMPLETE, Phase.FAILED)
         ]
-        if not settled:
+        # Complete ones first for "same": there nothing but the Describe's timestamp and stats changes.
+        complete = [r for r in settled if phase(Service.REKOGNITION, r.status) is Phase.COMPLETE]
+        candidates = complete if kind == "same" and complete else settled
+        if not candidates:
             return
-        resource = settled[index % len(settled)]
+        resource = candidates[index % len(candidates)]
         called_at = self._tick()
         status, reason = resource.status, resource.reason
         if kind == "failed":

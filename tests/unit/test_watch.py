@@ -445,3 +445,34 @@ def test_a_settled_failure_dated_before_the_call_is_not_recorded_either() -> Non
     [again] = _watch(store, source, now=NOW + timedelta(minutes=2))[0].recorded
     assert (again.previous_status, again.new.status) == ("UPDATE_FAILED", "UPDATE_FAILED")
     assert [m.severity for m in store.alerts] == ["error"]
+
+
+def test_an_import_job_created_and_finished_before_the_first_look_is_recorded_as_new() -> None:
+    # Given two import jobs CloudTrail reported, which finished (one failed) before the watch's first look
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    failed = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/broken"
+    for arn in (JOB_ARN, failed):
+        store.watch[arn] = _discovered(arn, ResourceType.DATASET_IMPORT_JOB, arn.rsplit("/", 1)[1], since=NOW)
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    dataset_arn = "arn:aws:personalize:eu-west-1:123456789012:dataset/shop/INTERACTIONS"
+    source.detail[JOB_ARN] = {
+        "status": "ACTIVE",
+        "updated_at": NOW + timedelta(seconds=40),
+        "parent_arn": dataset_arn,
+    }
+    source.detail[failed] = {
+        "status": "CREATE FAILED",
+        "reason": "Input CSV is missing column USER_ID",
+        "updated_at": NOW + timedelta(seconds=20),
+        "parent_arn": dataset_arn,
+    }
+    # When the watch runs
+    report, _ = _watch(store, source)
+    # Then each is recorded as new with its outcome and event, the failure alerted, and both leave the watch
+    assert sorted((t.previous_status, t.new.status) for t in report.recorded) == [
+        (None, "ACTIVE"),
+        (None, "CREATE FAILED"),
+    ]
+    assert sorted(e["operation"] for e in _events(store)) == ["CreateDatasetImportJob"] * 2
+    assert [m.severity for m in store.alerts] == ["error"]
+    assert store.watch == {}
