@@ -114,6 +114,9 @@ class FunctionFacts:
     traced: bool
     custom_metrics: bool
     schedule_seconds: int | None  # the rate of the rule that invokes it; None: not scheduled
+    # The sweep's deep check (statusmon.logic.sweep.DeepCheck), as its environment sets it: every
+    # complete dataset described once in this many hours (0: off).
+    deep_check_hours: float = 0.0
 
     @property
     def source(self) -> str | None:
@@ -194,6 +197,7 @@ class StackFacts:
                     custom_metrics=str(variables.get("POWERTOOLS_METRICS_DISABLED", "false")).lower()
                     not in {"1", "true", "t", "yes", "y", "on"},
                     schedule_seconds=schedules.get(logical_id),
+                    deep_check_hours=_number(variables.get("STATUSMON_DEEP_CHECK_HOURS")),
                 )
             )
 
@@ -224,6 +228,13 @@ class StackFacts:
             topic_key_billed=any("KmsMasterKeyId" in topic for topic in topics),
             pitr=bool(table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")),
         )
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
 
 
 # -- what the stack is asked to do ---------------------------------------------------------------------
@@ -274,6 +285,11 @@ class Workload:
       ``WATCH`` partition, eventually consistent: 0.5 unit); an idle run logs nothing, and
       ``watch_busy_runs_per_month`` (runs with something in flight: each started job watched for about
       five minutes) log one line each. What a busy run records is counted with the transitions.
+    * the deep check, when the template's Rekognition poller has it (``STATUSMON_DEEP_CHECK_HOURS``):
+      each sweep describes the complete datasets of its share of the buckets (its interval and a
+      margin of a fifth of it, at most a minute, over the period), ``deep_describe_seconds`` per round
+      of 8 DescribeDataset calls (not billed), and reads those buckets' states (one eventually
+      consistent Query each). ``datasets``: how many of the resources are datasets (None: half).
     * CloudTrail discovery, when the template has it: ``discoveries_per_month`` recorded calls (an
       assumption: 1,000 started jobs and dataset changes a month), each one run of ``discover_seconds``,
       one traced invocation, one log line and ``write_units_per_discovery`` (an UpdateItem of a watch
@@ -317,6 +333,8 @@ class Workload:
     discoveries_per_month: int = 1_000
     discover_seconds: float = 0.5
     write_units_per_discovery: float = 1.0
+    datasets: int | None = None
+    deep_describe_seconds: float = 0.1
     days: float = 30.0
 
 
@@ -377,6 +395,11 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         workload.transitions_per_month if workload.events_per_month is None else workload.events_per_month
     )
 
+    def period_of(fn: FunctionFacts) -> float:
+        return (
+            workload.schedule_minutes * 60 if workload.schedule_minutes else float(fn.schedule_seconds or 0)
+        )
+
     def runs(fn: FunctionFacts) -> float:
         if fn.handler == DISCOVER_HANDLER:
             return float(workload.discoveries_per_month)
@@ -391,7 +414,7 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
 
     def billed_seconds(fn: FunctionFacts) -> float:
         if fn.source is not None:
-            return workload.poll_seconds
+            return workload.poll_seconds + deep_check(fn, workload, period_of(fn))[1]
         if fn.handler == WATCH_HANDLER:
             return workload.watch_seconds
         if fn.handler == DISCOVER_HANDLER:
@@ -429,8 +452,15 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
 
     summarised = any(fn.handler == OPS_HANDLER for fn in facts.functions)
     failure_records = sum(invocations[fn.logical_id] for fn in facts.functions if fn.handler == OPS_HANDLER)
+    deep_read_units = sum(
+        invocations[fn.logical_id] * deep_check(fn, workload, period_of(fn))[2] for fn in pollers
+    )
+    deep_describes = sum(
+        invocations[fn.logical_id] * deep_check(fn, workload, period_of(fn))[0] for fn in pollers
+    )
     read_units = (
-        sweeps * workload.sweep_read_units
+        deep_read_units
+        + sweeps * workload.sweep_read_units
         + redrives * workload.redrive_read_units
         + (redrives * workload.recovery_check_read_units if summarised else 0.0)
         + watch_runs * workload.watch_read_units
@@ -477,6 +507,11 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
             read_units * prices.dynamodb_read_unit,
             f"{read_units / 1e6:,.2f} M read units ({sweeps:,.0f} sweeps x {workload.sweep_read_units:g}"
             + (f", {watch_runs:,.0f} watch runs x {workload.watch_read_units:g}" if watch_runs else "")
+            + (
+                f", the deep check {deep_read_units:,.0f} for {deep_describes:,.0f} Describes"
+                if deep_describes
+                else ""
+            )
             + ")",
         ),
         Line(DYNAMODB_WRITES, write_units * prices.dynamodb_write_unit, f"{write_units:,.0f} write units"),
@@ -508,6 +543,21 @@ def monthly_cost(facts: StackFacts, workload: Workload, prices: Prices = PRICES)
         ),
     )
     return Bill(lines=lines, facts=facts, workload=workload)
+
+
+def deep_check(fn: FunctionFacts, workload: Workload, interval_seconds: float) -> tuple[float, float, float]:
+    """One sweep's deep check by ``fn`` (a Rekognition poller with it on): DescribeDataset calls, billed
+    seconds, read units. (0, 0, 0) for any other function."""
+    if fn.source != "rekognition" or not fn.deep_check_hours or not interval_seconds:
+        return 0.0, 0.0, 0.0
+    window = interval_seconds + min(interval_seconds / 5, 60.0)
+    share = min(1.0, window / (fn.deep_check_hours * 3600))
+    datasets = workload.resources // 2 if workload.datasets is None else workload.datasets
+    describes = datasets * share
+    seconds = workload.deep_describe_seconds * max(1.0, describes / 8) if describes else 0.0
+    per_bucket = max(1, round(datasets / BUCKETS))
+    read_units = BUCKETS * share * query_read_units(per_bucket, STATE_ITEM_BYTES["rekognition"])
+    return describes, seconds, read_units
 
 
 # -- rendering -----------------------------------------------------------------------------------------
@@ -554,10 +604,18 @@ def facts_summary(facts: StackFacts) -> str:
             _count(facts.alarms, "alarm"),
             _count(facts.dashboards, "dashboard"),
             _count(facts.kms_keys, "KMS key"),
+            _deep_check_summary(facts),
             "table under "
             + ("a KMS key of the account" if facts.table_key_billed else "DynamoDB's AWS-owned key"),
         ]
     )
+
+
+def _deep_check_summary(facts: StackFacts) -> str:
+    hours = {fn.deep_check_hours for fn in facts.pollers if fn.source == "rekognition"}
+    if not any(hours):
+        return "no deep check"
+    return f"a deep check of every dataset every {max(hours):g} h"
 
 
 def workload_summary(workload: Workload) -> str:
@@ -571,7 +629,9 @@ def workload_summary(workload: Workload) -> str:
         f"the hot watch bills {workload.watch_seconds:g} s and {workload.watch_read_units:g} read unit a "
         f"run, logging only its {workload.watch_busy_runs_per_month:,} busy runs; "
         f"{workload.discoveries_per_month:,} calls discovered through CloudTrail "
-        f"({workload.discover_seconds:g} s and {workload.write_units_per_discovery:g} write unit each)"
+        f"({workload.discover_seconds:g} s and {workload.write_units_per_discovery:g} write unit each); "
+        f"{'half' if workload.datasets is None else f'{workload.datasets:,}'} of the resources are datasets, "
+        f"the deep check bills {workload.deep_describe_seconds:g} s per 8 DescribeDataset calls"
     )
 
 

@@ -86,6 +86,9 @@ class StatusmonConfig(BaseModel):
     stuck_after_minutes: dict[str, int] = Field(default_factory=dict)
     # Checked even when left to its default: turning the watch off alone leaves discovery on.
     cloudtrail_discovery: bool = Field(default=True, validate_default=True)
+    # Hours in which the sweeps describe every settled dataset once, a slice per sweep, to find
+    # updates that started and ended between two sweeps (0: never). Cost: docs/costs.md.
+    deep_check_hours: int = 24
     # The paid extras, off by default; their prices are in docs/configuration.md.
     dashboard: bool = False
     custom_metrics: bool = False
@@ -163,6 +166,19 @@ class StatusmonConfig(BaseModel):
         _via_settings("stuck_after_minutes", value)
         return value
 
+    @field_validator("deep_check_hours", mode="before")
+    @classmethod
+    def _deep_check(cls, value: object, info: ValidationInfo) -> object:
+        hours = _via_settings("deep_check_hours", value)
+        rate = info.data.get("schedule_rate")
+        match = _RATE.match(rate) if isinstance(rate, str) else None
+        if hours and match and hours * 3600 < int(match["value"]) * _UNIT_SECONDS[match["unit"].rstrip("s")]:
+            raise ValueError(
+                f"{hours} hour(s) is shorter than schedule_rate {rate!r}: every sweep would describe every "
+                "dataset; use at least the sweep's rate (24 is the default), or 0 to turn the deep check off"
+            )
+        return hours
+
     @field_validator("event_bus")
     @classmethod
     def _event_bus(cls, value: str) -> str:
@@ -215,6 +231,8 @@ class StatusmonConfig(BaseModel):
             "project_names": self.project_names,
             "personalize_filter_arns": self.personalize_filter_arns,
             "stuck_after_minutes": tuple(f"{name}={n}" for name, n in self.stuck_after_minutes.items()),
+            "deep_check_hours": self.deep_check_hours,
+            "sweep_interval_seconds": self.rate_seconds,
         }
         environment: dict[str, str] = {}
         for field, value in values.items():

@@ -279,6 +279,22 @@ class Settings:
             _stuck_after,
         ),
     )
+    deep_check_hours: int = field(
+        default=24,
+        metadata=_spec(
+            "Describe every settled Custom Labels dataset once in this many hours, a slice per sweep, "
+            "to find updates that started and ended between two sweeps (0: never).",
+            _at_least(0, 24 * 30),
+        ),
+    )
+    sweep_interval_seconds: int = field(
+        default=300,
+        metadata=_spec(
+            "Seconds between two scheduled sweeps (the stack sets it from schedule_rate): the share "
+            "of the deep check one sweep takes.",
+            _at_least(60, 8 * 3600),
+        ),
+    )
     sweep_deadline_seconds: int = field(
         default=0,
         metadata=_spec(

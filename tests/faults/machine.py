@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -75,8 +75,8 @@ from statusmon.logic.deliver import LEASE_SECONDS, deliver_pending
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.operations import CREATE_DATASET_IMPORT_JOB, UPDATE_DATASET_ENTRIES
 from statusmon.logic.policy import AlertPolicy
-from statusmon.logic.sweep import sweep
-from statusmon.logic.watch import NOT_FOUND_GRACE, watch
+from statusmon.logic.sweep import DeepCheck, sweep
+from statusmon.logic.watch import NOT_FOUND_GRACE, NOT_STARTED_GRACE, watch
 from tests.faults.world import (
     ACCOUNT,
     REGION,
@@ -101,6 +101,11 @@ STUCK_AFTER = {
     "DistributeDatasetEntries": 10,
     "CreateDatasetImportJob": 20,
 }
+
+# Scheduled sweeps deep-check a rotating slice (a sixth of the buckets, and the margin's); a settle's
+# sweeps check every bucket, so that every quick operation between two looks must be recorded then.
+ROTATING_DEEP_CHECK = DeepCheck(period=timedelta(hours=1), interval=timedelta(minutes=10))
+FULL_DEEP_CHECK = DeepCheck(period=timedelta(minutes=1), interval=timedelta(minutes=10))
 
 ServiceFaults = tuple[float, frozenset[str]]
 DynamoRates = tuple[float, float]
@@ -163,6 +168,11 @@ class Tally:
     deadline: int = 0
     repeats_after_unseen_publish: int = 0
     unknown_status_warnings: int = 0
+    # Operations that started and ended between two looks (issue 19), and those CloudTrail reported.
+    quick_operations: int = 0
+    quick_operations_reported: int = 0
+    # Those whose outcome the dataset still showed at the next settle point (checked as recorded).
+    quick_operations_checked: int = 0
     faults: Counter[str] = field(default_factory=Counter)
 
 
@@ -261,6 +271,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.steps_since_settle = 0
         self.recorded_failures: set[str] = set()
         self.deletions_seen: set[str] = set()
+        # The last state each quick operation left (between two looks): recorded at the next settle.
+        self.quick: dict[str, Episode] = {}
 
     def teardown(self) -> None:
         digest.BUCKETS = BUCKETS
@@ -405,7 +417,13 @@ class StatusmonMachine(RuleBasedStateMachine):
         return PersonalizeSource(client=client)
 
     def _sweep(
-        self, service: Service, *, budget: int | None, kill_at: int | None = None, hook: Any = None
+        self,
+        service: Service,
+        *,
+        budget: int | None,
+        kill_at: int | None = None,
+        hook: Any = None,
+        deep_check: DeepCheck = ROTATING_DEEP_CHECK,
     ) -> None:
         services = self.services
         source = self._source(service)
@@ -427,6 +445,7 @@ class StatusmonMachine(RuleBasedStateMachine):
                 # One at a time: the world draws its faults from one random stream, and Hypothesis
                 # needs each example to replay the same (threads would deal the draws in any order).
                 describe_workers=1,
+                deep_check=deep_check,
             )
             TALLY.transitions += len(report.recorded)
             TALLY.clean_sweeps += report.succeeded
@@ -591,6 +610,45 @@ class StatusmonMachine(RuleBasedStateMachine):
         with self._faults(dynamo=dynamo), suppress(AwsError):
             self.store.watch([entry])  # a failed put: Lambda retries the event, or the sweep finds it
 
+    @precondition(lambda self: self.services.of("rekognition"))
+    @rule(index=st.integers(0, 50), kind=st.sampled_from(["same", "same", "failed"]), reported=st.booleans())
+    def quick_operation(self, index: int, kind: str, reported: bool) -> None:
+        """An update that starts and ends between two looks: a settled dataset goes through
+        UPDATE_IN_PROGRESS unseen and settles again, often in the very status (and reason) it had, which
+        leaves no trace in the listing. Maybe CloudTrail reports the call (the watch then sees its
+        effect), maybe not (a deep check must find it)."""
+        settled = [
+            r
+            for r in self.services.of("rekognition")
+            if phase(Service.REKOGNITION, r.status) in (Phase.COMPLETE, Phase.FAILED)
+        ]
+        # Complete ones first for "same": there nothing but the Describe's timestamp and stats changes.
+        complete = [r for r in settled if phase(Service.REKOGNITION, r.status) is Phase.COMPLETE]
+        candidates = complete if kind == "same" and complete else settled
+        if not candidates:
+            return
+        resource = candidates[index % len(candidates)]
+        called_at = self._tick()
+        status, reason = resource.status, resource.reason
+        if kind == "failed":
+            status, reason = "UPDATE_FAILED", f"reason {self.rng.randrange(3)}"
+        self.services.change(resource.arn, "UPDATE_IN_PROGRESS", None, self._tick())
+        self.services.change(resource.arn, status, reason, self._tick())
+        self.quick[resource.arn] = self.services.episodes[-1]
+        TALLY.quick_operations += 1
+        if reported:
+            TALLY.quick_operations_reported += 1
+            entry = WatchEntry(
+                Service.REKOGNITION,
+                resource.arn,
+                datetime.fromtimestamp(called_at, UTC),
+                parse_resource_arn(resource.arn).resource_type,
+                resource.name,
+                operation=UPDATE_DATASET_ENTRIES,
+                origin=WATCHED_BY_CLOUDTRAIL,
+            )
+            self.store.watch([entry])
+
     @rule(
         sns=SNS_FAULT_DRAWS,
         bus=SNS_FAULT_DRAWS,
@@ -642,9 +700,10 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.services.hidden.clear()
         for _ in range(2):
             for service in Service:
-                self._sweep(service, budget=None)
+                self._sweep(service, budget=None, deep_check=FULL_DEEP_CHECK)
         self._watch(budget=None)
         self._check_watch_settled()
+        self._check_quick_operations_recorded()
         self._tick(LEASE_SECONDS + 1)
         self._deliver()
         for channel in (SNS_CHANNEL, EVENTS_CHANNEL, CHAT_CHANNEL):
@@ -676,9 +735,42 @@ class StatusmonMachine(RuleBasedStateMachine):
             resource = live.get(entry.resource_arn)
             in_flight = resource is not None and phase(entry.service, resource.status) is Phase.IN_FLIGHT
             young = self.clock - entry.since.timestamp() <= NOT_FOUND_GRACE.total_seconds()
-            if not (in_flight and entry.version is not None) and not (resource is None and young):
+            # A reported call whose effect the service does not show yet (its state predates the call)
+            # waits for it a bounded time.
+            waiting = (
+                resource is not None
+                and entry.version is None
+                and resource.updated_at <= entry.since.timestamp()
+                and self.clock - entry.since.timestamp() <= NOT_STARTED_GRACE.total_seconds()
+            )
+            if (
+                not (in_flight and entry.version is not None)
+                and not (resource is None and young)
+                and not waiting
+            ):
                 status = resource.status if resource else "gone"
                 self._violation("mismatch", f"still watched after settling: {entry} (service: {status})")
+
+    def _check_quick_operations_recorded(self) -> None:
+        """After a settle's sweeps (a deep check of every bucket) and watch run: every quick operation
+        whose outcome the dataset still shows is in the table's history, at its service timestamp."""
+        for arn, episode in sorted(self.quick.items()):
+            resource = self.services.resources.get(arn)
+            if resource is None or (resource.status, resource.reason, resource.updated_at) != (
+                episode.status,
+                episode.reason,
+                episode.updated_at,
+            ):
+                continue  # gone, or changed again since: the later state is what must be recorded
+            TALLY.quick_operations_checked += 1
+            recorded = [
+                t
+                for t in self.store.history(arn)
+                if t.new.updated_at and t.new.updated_at.timestamp() == episode.updated_at
+            ]
+            if not recorded or recorded[-1].new.status != episode.status:
+                self._violation("lost", f"the quick operation that left {episode} was never recorded")
+        self.quick.clear()
 
     def _recorded_changes(self) -> list[str]:
         """Every transition in the table's history but the silent ones: each must be an event."""

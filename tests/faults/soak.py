@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{TALLY.watch_described} described, {TALLY.watch_transitions} transitions recorded, "
         f"{TALLY.watch_left_to_sweep} left to the sweep, {TALLY.watch_problems} read problems, "
         f"{TALLY.stuck_warnings} stuck warnings), "
-        f"{TALLY.discoveries} CloudTrail discoveries"
+        f"{TALLY.discoveries} CloudTrail discoveries, {TALLY.quick_operations} quick operations between "
+        f"two looks ({TALLY.quick_operations_reported} reported by CloudTrail, "
+        f"{TALLY.quick_operations_checked} checked as recorded at a settle point)"
     )
     print(
         f"soak: {TALLY.failure_transitions} failure transitions recorded, {TALLY.failures_required} failures "

@@ -59,6 +59,14 @@ def test_the_shipped_cdk_json_is_valid_and_matches_the_defaults() -> None:
             "at most 10020 minutes (a watch entry lives 7 days",
         ),
         ({"hot_watch": False}, "statusmon.cloudtrail_discovery", "set hot_watch to true"),
+        ({"deep_check_hours": -1}, "statusmon.deep_check_hours", "greater than or equal to 0"),
+        ({"deep_check_hours": "daily"}, "statusmon.deep_check_hours", "Describe every settled"),
+        ({"deep_check_hours": 721}, "statusmon.deep_check_hours", "less than or equal to 720"),
+        (
+            {"schedule_rate": "2 hours", "deep_check_hours": 1},
+            "statusmon.deep_check_hours",
+            "shorter than schedule_rate '2 hours'",
+        ),
         (
             {"alarms": True, "customer_managed_key": "maybe"},
             "statusmon.customer_managed_key",
@@ -99,6 +107,15 @@ def test_function_environment_names_are_settings_fields() -> None:
     assert environment["STATUSMON_PROJECT_NAMES"] == "a,b"
     assert environment["STATUSMON_ALERT_RECOVERIES"] == "true"
     assert "STATUSMON_PERSONALIZE_FILTER_ARNS" not in environment
+    # And the deep check's cadence goes with the sweep's rate, which sets each sweep's share
+    assert (environment["STATUSMON_DEEP_CHECK_HOURS"], environment["STATUSMON_SWEEP_INTERVAL_SECONDS"]) == (
+        "24",
+        "300",
+    )
+    off = load_config({"deep_check_hours": 0, "schedule_rate": "10 minutes"}).function_environment(
+        table_name="t"
+    )
+    assert (off["STATUSMON_DEEP_CHECK_HOURS"], off["STATUSMON_SWEEP_INTERVAL_SECONDS"]) == ("0", "600")
     with pytest.raises(KeyError):
         setting_variable("no_such_setting")
 

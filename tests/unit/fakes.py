@@ -43,6 +43,7 @@ class FakeSource:
     described: list[str] = field(default_factory=list)
     sampled: list[str] = field(default_factory=list)
     counter: CallCounter = field(default_factory=CallCounter)
+    deep_check: bool = False
 
     def read_listing(self, out_of_time: Callable[[], bool] = never) -> Listing:
         return Listing(

@@ -79,10 +79,39 @@ def test_a_failed_observation_without_reason_or_timestamp_is_not_a_change() -> N
     assert not is_change(bare, state(before))
 
 
-def test_a_new_timestamp_on_a_complete_resource_is_not_a_change() -> None:
-    before = dataset("UPDATE_COMPLETE", updated_at=NOW - timedelta(days=1))
-    after = dataset("UPDATE_COMPLETE", updated_at=NOW)
-    assert not is_change(after, state(before))
+def test_a_complete_dataset_with_a_later_timestamp_went_through_an_operation_between_two_looks() -> None:
+    # Given a dataset recorded UPDATE_COMPLETE, then updated quickly (nobody saw UPDATE_IN_PROGRESS)
+    before = dataset(
+        "UPDATE_COMPLETE", updated_at=NOW - timedelta(days=1), details={"stats": {"ErrorEntries": 0}}
+    )
+    after = dataset("UPDATE_COMPLETE", updated_at=NOW, details={"stats": {"ErrorEntries": 40}})
+    # Then its Describe is a change: the same status, a new completion
+    assert is_change(after, state(before))
+    [change] = detect_changes(
+        [after], {after.resource_arn: state(before, version=3)}, now=NOW, complete_listing=False
+    )
+    assert (change.previous_status, change.new.status, change.new.updated_at) == (
+        "UPDATE_COMPLETE",
+        "UPDATE_COMPLETE",
+        NOW,
+    )
+    assert (change.previous_version, change.new.version, change.previous_error_entries) == (3, 4, 0)
+    # But the same timestamp, or an older one (an answer older than the record), is not
+    assert not is_change(before, state(before))
+    assert not is_change(before, state(after))
+
+
+def test_a_complete_resource_without_two_timestamps_is_compared_by_its_stats() -> None:
+    recorded = state(dataset("CREATE_COMPLETE", details={"stats": {"TotalEntries": 10}}))
+    # A listing (no timestamp, no stats) says nothing new
+    assert not is_change(dataset("CREATE_COMPLETE"), recorded)
+    # Described stats equal to the recorded ones are no change; other stats are one
+    assert not is_change(dataset("CREATE_COMPLETE", details={"stats": {"TotalEntries": 10}}), recorded)
+    assert is_change(dataset("CREATE_COMPLETE", details={"stats": {"TotalEntries": 12}}), recorded)
+    # And with two timestamps, the timestamps decide (stats alone do not make a stale answer news)
+    dated = state(dataset("CREATE_COMPLETE", updated_at=NOW, details={"stats": {"TotalEntries": 10}}))
+    older = dataset("CREATE_COMPLETE", updated_at=NOW, details={"stats": {"TotalEntries": 9}})
+    assert not is_change(older, dated)
 
 
 def test_vanished_resource_is_deleted_when_a_second_complete_listing_misses_it() -> None:

@@ -289,3 +289,29 @@ def test_the_hot_watch_and_discovery_are_priced_from_the_template() -> None:
         "Discover": _function(cm.DISCOVER_HANDLER),
     }
     assert cm.StackFacts.from_template(template(extras=loud)).metric_series == 7 * 2 + 1
+
+
+def test_the_deep_check_is_priced_from_the_pollers_environment() -> None:
+    # Given the same stack, its Rekognition poller with a daily deep check, at 1,000 resources (500 datasets)
+    plain = template(metrics=False)
+    deep = template(metrics=False)
+    deep["Resources"]["PollRek"]["Properties"]["Environment"]["Variables"]["STATUSMON_DEEP_CHECK_HOURS"] = (
+        "24"
+    )
+    without = cm.monthly_cost(cm.StackFacts.from_template(plain), WORKLOAD)
+    bill = cm.monthly_cost(cm.StackFacts.from_template(deep), WORKLOAD)
+    # Then each sweep describes its share of the datasets (5 minutes and a one-minute margin of a day)
+    share = 360 / 86400
+    sweeps = 30 * 86400 / 300
+    describes, seconds, read_units = cm.deep_check(bill.facts.pollers[1], WORKLOAD, 300)
+    assert bill.facts.pollers[1].source == "rekognition"
+    assert describes == pytest.approx(500 * share)
+    # In one round of 8 calls at a time, and one Query of its share of the buckets (2 states each)
+    assert seconds == pytest.approx(0.1)
+    assert read_units == pytest.approx(256 * share * 0.5)
+    added_lambda = sweeps * seconds * 0.5 * cm.PRICES.lambda_gb_second_arm64
+    assert bill.dollars(cm.LAMBDA) - without.dollars(cm.LAMBDA) == pytest.approx(added_lambda)
+    added_reads = sweeps * read_units * cm.PRICES.dynamodb_read_unit
+    assert bill.dollars(cm.DYNAMODB_READS) - without.dollars(cm.DYNAMODB_READS) == pytest.approx(added_reads)
+    # And the Personalize poller has none, whatever its environment says
+    assert cm.deep_check(bill.facts.pollers[0], WORKLOAD, 300) == (0.0, 0.0, 0.0)

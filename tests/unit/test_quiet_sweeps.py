@@ -43,6 +43,15 @@ def test_fingerprint_covers_what_the_diff_compares_and_nothing_else() -> None:
         dataset("UPDATE_FAILED", updated_at=NOW + timedelta(seconds=1))
     )
     assert fingerprint(job("ACTIVE")) != fingerprint(job("CREATE IN_PROGRESS"))
+    # Complete: a later timestamp, or other stats, is an operation between two looks
+    assert fingerprint(job("ACTIVE", updated_at=NOW)) != fingerprint(
+        job("ACTIVE", updated_at=NOW + timedelta(seconds=1))
+    )
+    assert fingerprint(dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": 1}})) != fingerprint(
+        dataset("UPDATE_COMPLETE", details={"stats": {"ErrorEntries": 2}})
+    )
+    # (a dataset's listing carries neither: its fingerprint is the same as before they were compared)
+    assert fingerprint(dataset("UPDATE_COMPLETE")) == fingerprint(dataset("UPDATE_COMPLETE", reason="done"))
 
 
 def test_buckets_are_two_hex_digits_and_spread_the_resources() -> None:

@@ -105,6 +105,8 @@ def test_every_setting_and_default() -> None:
             "DistributeDatasetEntries": 120,
             "CreateDatasetImportJob": 360,
         },
+        "deep_check_hours": 24,
+        "sweep_interval_seconds": 300,
         "sweep_deadline_seconds": 0,
     }
     assert env_names() == {f"STATUSMON_{name.upper()}" for name in Settings.model_fields}
@@ -117,6 +119,17 @@ def test_the_longest_stuck_threshold_fires_before_its_watch_entry_expires() -> N
     # Then its warning is due an hour before an entry written at the episode's start expires
     minutes = read.stuck_after_minutes["CreateDatasetImportJob"]
     assert timedelta(minutes=minutes) + timedelta(hours=1) == WATCH_LIFETIME
+
+
+def test_the_deep_check_cadence_is_hours_from_zero_to_thirty_days() -> None:
+    assert load_settings({"STATUSMON_DEEP_CHECK_HOURS": "0"}).deep_check_hours == 0
+    assert load_settings({"STATUSMON_DEEP_CHECK_HOURS": "168"}).deep_check_hours == 168
+    with pytest.raises(
+        SettingsError, match=r"^STATUSMON_DEEP_CHECK_HOURS: Input should be less than or equal to 720$"
+    ):
+        load_settings({"STATUSMON_DEEP_CHECK_HOURS": "721"})
+    with pytest.raises(SettingsError, match=r"^STATUSMON_SWEEP_INTERVAL_SECONDS: Input should be greater"):
+        load_settings({"STATUSMON_SWEEP_INTERVAL_SECONDS": "5"})
 
 
 def test_stuck_thresholds_override_the_defaults_one_operation_at_a_time() -> None:

@@ -11,7 +11,7 @@ from statusmon.domain.model import WATCHED_BY_CLOUDTRAIL, Observation, ServiceMe
 from statusmon.domain.vocabulary import ResourceType, Service
 from statusmon.logic.operations import DISTRIBUTE_DATASET_ENTRIES, UPDATE_DATASET_ENTRIES
 from statusmon.logic.sweep import sweep
-from statusmon.logic.watch import MAX_DENIALS, NOT_FOUND_GRACE, WatchReport, watch
+from statusmon.logic.watch import MAX_DENIALS, NOT_FOUND_GRACE, NOT_STARTED_GRACE, WatchReport, watch
 from tests.unit.factories import DATASET_ARN, JOB_ARN, NOW, dataset, job
 from tests.unit.fakes import ARN2, JOB2, FakeSource, FakeStore
 
@@ -424,3 +424,144 @@ def test_an_entry_whose_describe_is_denied_ends_after_max_denials() -> None:
     _watch(store, source, now=NOW + timedelta(minutes=MAX_DENIALS + 1))
     assert len(source.described) == described
     assert MAX_DENIALS == 10
+
+
+# -- what happened between two looks ------------------------------------------------------------------
+
+
+def _quick_update_store() -> tuple[FakeStore, FakeSource]:
+    """A dataset recorded UPDATE_COMPLETE (dated NOW - 1 h, no error entries), and CloudTrail reporting
+    an UpdateDatasetEntries on it at NOW."""
+    store, source = _baselined(
+        dataset(
+            "UPDATE_COMPLETE",
+            parent_arn=PROJECT,
+            updated_at=NOW - timedelta(hours=1),
+            details={"stats": {"ErrorEntries": 0}},
+        )
+    )
+    store.watch[DATASET_ARN] = _discovered(
+        DATASET_ARN, ResourceType.DATASET, "shoes/train", since=NOW, operation=UPDATE_DATASET_ENTRIES
+    )
+    return store, source
+
+
+def test_an_update_that_finished_before_the_first_look_is_recorded_evented_and_warned_once() -> None:
+    # Given a quick update reported by CloudTrail that finished with 40 error entries before the watch ran
+    store, source = _quick_update_store()
+    source.samples = [{"source-ref": "s3://shoes/1.jpg", "errors": ["bad label"]}]
+    source.detail[DATASET_ARN] = {
+        "status": "UPDATE_COMPLETE",
+        "updated_at": NOW + timedelta(seconds=20),
+        "details": {"stats": {"ErrorEntries": 40}},
+    }
+    # When the watch runs
+    report, _ = _watch(store, source)
+    # Then the completion is recorded as if the update had been seen in flight: same status, new date
+    [done] = report.recorded
+    assert (done.previous_status, done.new.status) == ("UPDATE_COMPLETE", "UPDATE_COMPLETE")
+    assert (done.new.updated_at, done.new.version, done.new.error_entries()) == (
+        NOW + timedelta(seconds=20),
+        2,
+        40,
+    )
+    # With its event naming the operation, and one warning alert with the error samples
+    assert [(e["previous_status"], e["status"], e["operation"]) for e in _events(store)] == [
+        ("UPDATE_COMPLETE", "UPDATE_COMPLETE", UPDATE_DATASET_ENTRIES)
+    ]
+    [warning] = store.alerts
+    body = json.loads(json.loads(warning.body)["default"])
+    assert (warning.severity, body["operation"]) == ("warning", UPDATE_DATASET_ENTRIES)
+    assert body["details"]["error_entries"] == source.samples
+    # And the dataset leaves the watch; the next run and a sweep record nothing more
+    assert store.watch == {}
+    assert _watch(store, source, now=LATER + timedelta(minutes=1))[0].recorded == []
+    assert sweep(source, store, retention_days=30, now=LATER + timedelta(minutes=2)).recorded == []
+    assert len(store.alerts) == 1
+
+
+def test_a_settled_answer_dated_before_the_call_is_no_completion_and_waits_a_bounded_time() -> None:
+    # Given CloudTrail reported an update, but the Describe still shows the state from before the call
+    store, source = _quick_update_store()
+    source.detail[DATASET_ARN] = {"status": "UPDATE_COMPLETE", "updated_at": NOW - timedelta(hours=1)}
+    # When the watch runs within the grace period
+    report, _ = _watch(store, source)
+    # Then nothing is recorded and the entry stays, waiting for the update to show
+    assert (report.recorded, report.not_started, store.outbox) == ([], 1, [])
+    assert list(store.watch) == [DATASET_ARN]
+    # When the update then runs and completes, the next look records it
+    source.detail[DATASET_ARN] = {"status": "UPDATE_COMPLETE", "updated_at": NOW + timedelta(minutes=2)}
+    [done] = _watch(store, source, now=NOW + timedelta(minutes=3))[0].recorded
+    assert done.new.updated_at == NOW + timedelta(minutes=2)
+    assert store.watch == {}
+
+
+def test_a_call_that_never_shows_leaves_the_watch_after_the_grace_without_a_record() -> None:
+    # Given CloudTrail reported an update whose effect never shows (the call failed without saying so)
+    store, source = _quick_update_store()
+    source.detail[DATASET_ARN] = {"status": "UPDATE_COMPLETE", "updated_at": NOW - timedelta(hours=1)}
+    # When the watch looks within the grace, then after it
+    _watch(store, source, now=NOW + NOT_STARTED_GRACE)
+    assert list(store.watch) == [DATASET_ARN]
+    report, _ = _watch(store, source, now=NOW + NOT_STARTED_GRACE + timedelta(minutes=1))
+    # Then it is dropped, having recorded nothing
+    assert (report.recorded, report.unwatched, store.watch, store.outbox) == ([], 1, {}, [])
+
+
+def test_a_settled_failure_dated_before_the_call_is_not_recorded_either() -> None:
+    # Given a failed dataset, a new update of it reported by CloudTrail, and a Describe that still
+    # shows the old failure (with a reason the listing had shortened)
+    store, source = _baselined(
+        dataset("UPDATE_FAILED", parent_arn=PROJECT, reason="bad", updated_at=NOW - timedelta(hours=1))
+    )
+    store.watch[DATASET_ARN] = _discovered(
+        DATASET_ARN, ResourceType.DATASET, "shoes/train", since=NOW, operation=UPDATE_DATASET_ENTRIES
+    )
+    source.detail[DATASET_ARN] = {
+        "status": "UPDATE_FAILED",
+        "reason": "bad, in full",
+        "updated_at": NOW - timedelta(hours=1),
+    }
+    report, _ = _watch(store, source)
+    # Then the watch records nothing for this call yet (the old failure is the sweep's to compare)
+    assert (report.recorded, report.not_started) == ([], 1)
+    # And when the retried update fails again after the call, that failure is recorded and alerted
+    source.detail[DATASET_ARN] = {
+        "status": "UPDATE_FAILED",
+        "reason": "bad",
+        "updated_at": NOW + timedelta(minutes=1),
+    }
+    [again] = _watch(store, source, now=NOW + timedelta(minutes=2))[0].recorded
+    assert (again.previous_status, again.new.status) == ("UPDATE_FAILED", "UPDATE_FAILED")
+    assert [m.severity for m in store.alerts] == ["error"]
+
+
+def test_an_import_job_created_and_finished_before_the_first_look_is_recorded_as_new() -> None:
+    # Given two import jobs CloudTrail reported, which finished (one failed) before the watch's first look
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    failed = "arn:aws:personalize:eu-west-1:123456789012:dataset-import-job/broken"
+    for arn in (JOB_ARN, failed):
+        store.watch[arn] = _discovered(arn, ResourceType.DATASET_IMPORT_JOB, arn.rsplit("/", 1)[1], since=NOW)
+    source = FakeSource(Service.PERSONALIZE, False, [])
+    dataset_arn = "arn:aws:personalize:eu-west-1:123456789012:dataset/shop/INTERACTIONS"
+    source.detail[JOB_ARN] = {
+        "status": "ACTIVE",
+        "updated_at": NOW + timedelta(seconds=40),
+        "parent_arn": dataset_arn,
+    }
+    source.detail[failed] = {
+        "status": "CREATE FAILED",
+        "reason": "Input CSV is missing column USER_ID",
+        "updated_at": NOW + timedelta(seconds=20),
+        "parent_arn": dataset_arn,
+    }
+    # When the watch runs
+    report, _ = _watch(store, source)
+    # Then each is recorded as new with its outcome and event, the failure alerted, and both leave the watch
+    assert sorted((t.previous_status, t.new.status) for t in report.recorded) == [
+        (None, "ACTIVE"),
+        (None, "CREATE FAILED"),
+    ]
+    assert sorted(e["operation"] for e in _events(store)) == ["CreateDatasetImportJob"] * 2
+    assert [m.severity for m in store.alerts] == ["error"]
+    assert store.watch == {}

@@ -33,6 +33,10 @@ class PersonalizeSource:
     # A job never changes after ACTIVE or CREATE FAILED, and the listing already carries status,
     # failureReason and lastUpdatedDateTime: only new or changed jobs are described.
     redescribe_failed = False
+    # No deep check: an import is a new job (a new ARN) that runs once, and the listing already carries
+    # its status, failureReason and lastUpdatedDateTime, so a job created and finished between two
+    # sweeps is listed as a new resource with its outcome.
+    deep_check = False
 
     def __init__(
         self,

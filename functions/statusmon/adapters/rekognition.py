@@ -34,6 +34,10 @@ class RekognitionSource:
     # An update retried and failed again with the same message shows only in LastUpdatedTimestamp,
     # which only DescribeDataset returns: failed datasets are described on every sweep.
     redescribe_failed = True
+    # DescribeProjects gives a dataset's status and message only: an update that started and ended
+    # between two sweeps (UPDATE_COMPLETE before and after) shows in DescribeDataset's
+    # LastUpdatedTimestamp and DatasetStats alone, which the sweep's deep check reads.
+    deep_check = True
 
     def __init__(
         self,

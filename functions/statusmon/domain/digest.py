@@ -21,10 +21,11 @@ only costs reading that bucket again; it can never hide a change.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from statusmon.domain.model import BucketMark, Observation, iso
+from statusmon.domain.model import STATS, BucketMark, Observation, iso
 from statusmon.domain.vocabulary import Phase
 
 # Fixed for the life of a table (a writer using another count would move the wrong generations);
@@ -41,12 +42,18 @@ def fingerprint(observation: Observation) -> str:
     """Exactly what :func:`statusmon.logic.changes.is_change` compares, and nothing else: a reason or
     timestamp that changes while a resource is in flight causes no write, so it must not cause a read."""
     failed = observation.phase is Phase.FAILED
+    # A complete resource's timestamp and stats (a quick operation's only trace): a dataset's listing
+    # carries neither (only its Describe does), so for datasets this part is always empty here.
+    complete = observation.phase is Phase.COMPLETE
+    stats = observation.details.get(STATS) if complete else None
     return "\x1f".join(
         (
             observation.resource_arn,
             observation.status,
             (observation.reason or "") if failed else "",
             (iso(observation.updated_at) or "") if failed else "",
+            observation.updated_at.isoformat() if complete and observation.updated_at else "",
+            json.dumps(stats, sort_keys=True, default=str) if isinstance(stats, dict) else "",
         )
     )
 

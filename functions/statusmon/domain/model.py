@@ -26,9 +26,13 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# Where a state's details keep a dataset's DatasetStats as last described.
+STATS = "stats"
+
+
 def error_entries(details: dict[str, Any]) -> int:
     """DatasetStats.ErrorEntries as last described (0 when unknown)."""
-    stats = details.get("stats") or {}
+    stats = details.get(STATS) or {}
     try:
         return int(stats.get("ErrorEntries") or 0)
     except (TypeError, ValueError):

@@ -7,6 +7,11 @@ A change is one of:
 * the same *failed* status with a new reason (StatusMessage / failureReason) or a new service
   timestamp (LastUpdatedTimestamp / lastUpdatedDateTime): an update that was retried and failed
   again is a new failure, even if the sweep never saw it in flight;
+* the same *complete* status with a newer service timestamp (or, where either timestamp is missing,
+  other ``DatasetStats``): an operation that started and ended between two looks (a quick
+  UpdateDatasetEntries: UPDATE_COMPLETE before and after). Only a Describe carries these for a
+  dataset, so this is what the watch (after a call CloudTrail reported) and the sweep's deep check
+  find; an older timestamp is an older answer, never news;
 * a resource that is absent from two *complete* listings in a row: it is marked ``DELETED``. A
   listing that failed part way, or held anything unreadable, never deletes anything, and one
   complete listing is not enough (a page that lost items without saying so looks complete);
@@ -22,18 +27,29 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 from datetime import datetime
 
-from statusmon.domain.model import Observation, ResourceState, Transition
+from statusmon.domain.model import STATS, Observation, ResourceState, Transition
 from statusmon.domain.vocabulary import DELETED, Phase
 
 
 def is_change(observation: Observation, known: ResourceState | None) -> bool:
     if known is None or known.status != observation.status:
         return True
+    if observation.phase is Phase.COMPLETE:
+        return completed_again(observation, known)
     if observation.phase is not Phase.FAILED:
         return False
     new_reason = observation.reason is not None and observation.reason != known.reason
     new_timestamp = observation.updated_at is not None and observation.updated_at != known.updated_at
     return new_reason or new_timestamp
+
+
+def completed_again(observation: Observation, known: ResourceState) -> bool:
+    """A complete resource, complete as recorded, that went through an operation since: its service
+    timestamp is later than the recorded one; with no two timestamps to compare, its stats differ."""
+    if observation.updated_at is not None and known.updated_at is not None:
+        return observation.updated_at > known.updated_at
+    stats, recorded = observation.details.get(STATS), known.details.get(STATS)
+    return isinstance(stats, dict) and isinstance(recorded, dict) and stats != recorded
 
 
 def detect_changes(

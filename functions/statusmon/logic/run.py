@@ -35,7 +35,7 @@ from statusmon.logic.discover import Discovery
 from statusmon.logic.events import EVENTS_CHANNEL
 from statusmon.logic.ops import FailureLog, OpenEpisodes, OpsReport, check_recoveries, summarise
 from statusmon.logic.policy import AlertPolicy
-from statusmon.logic.sweep import Source, Store, SweepReport, sweep
+from statusmon.logic.sweep import DeepCheck, Source, Store, SweepReport, sweep
 from statusmon.logic.watch import WatchReport, WatchStore, watch
 from statusmon.settings import Settings
 
@@ -81,6 +81,16 @@ def run_sweep(
         policy=policy_of(settings),
         out_of_time=out_of_time or deadline(settings.sweep_deadline_seconds),
         filters=filters_of(settings),
+        deep_check=deep_check_of(settings),
+    )
+
+
+def deep_check_of(settings: Settings) -> DeepCheck | None:
+    if not settings.deep_check_hours:
+        return None
+    return DeepCheck(
+        period=timedelta(hours=settings.deep_check_hours),
+        interval=timedelta(seconds=settings.sweep_interval_seconds),
     )
 
 

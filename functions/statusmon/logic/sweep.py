@@ -7,6 +7,22 @@ matches their mark (:mod:`statusmon.domain.digest`): a quiet sweep reads no stat
 nothing, whatever the number of resources; a sweep with one change reads one bucket (1/256 of the
 states) and stores that bucket's new mark.
 
+The deep check: a listing cannot show an operation that started and ended between two sweeps when
+the resource settles in the status it had (DescribeProjects gives a dataset's status only, and an
+update leaves it UPDATE_COMPLETE); only DescribeDataset's ``LastUpdatedTimestamp`` and
+``DatasetStats`` do. So each sweep of a source that needs it (``Source.deep_check``: Custom Labels;
+an import job is a new ARN, listed with its status and timestamps) also describes the complete
+resources of the buckets whose turn came (:class:`DeepCheck`: a clock over the 256 buckets, one
+period, ``deep_check_hours``), reads those buckets' states, and records what the diff finds, exactly
+as any change (a quick update with new error entries gets its warning). Every complete dataset is
+described once per period, give or take the margin for a late start (a fifth of the interval, at
+most a minute); a sweep that did not run leaves its turn to the next period. Cost at the default
+(24 h, 5-minute sweeps), 1,000 datasets: about 4 DescribeDataset calls (not billed) and one Query of
+a bucket's states (0.5 read unit) per sweep, some 36,000 calls and 4,600 read units a month, and
+about 0.1 s of the poller's time per sweep (one round of 8 calls at a time): under a cent a month
+(``bench/cost_model.py`` prices it from the template). It is the one part of a quiet sweep that
+grows with the resources, by design bounded to their share of the period.
+
 The first sweep of a service is a silent baseline: what exists is recorded, not alerted, until a
 sweep has listed everything once (its start is recorded per service in the table); a resource
 found later that the service dates before that moment is recorded silently too.
@@ -38,12 +54,13 @@ nothing to compare with).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from statusmon.adapters import table_schema as schema
@@ -79,9 +96,37 @@ from statusmon.logic.policy import AlertPolicy, decide
 DESCRIBE_WORKERS = 8
 
 
+@dataclass(frozen=True)
+class DeepCheck:
+    """Describe every complete resource of a source that needs it once per ``period``, spread over the
+    sweeps: each sweep takes the buckets (:mod:`statusmon.domain.digest`) whose turn came since the
+    previous scheduled sweep (``interval`` ago, plus a margin for a late start).
+
+    A bucket's turn comes when ``moment / period * BUCKETS`` passes a whole number equal to it modulo
+    ``BUCKETS``: a clock, not a cursor, so finding the slice costs no read and no write.
+    """
+
+    period: timedelta
+    interval: timedelta
+
+    def buckets(self, moment: datetime) -> set[str]:
+        count = digest.BUCKETS
+        # A sweep that starts up to a fifth of an interval (at most a minute) late still covers its turn.
+        margin = min(self.interval / 5, timedelta(minutes=1))
+        start = (moment - self.interval - margin).timestamp() / self.period.total_seconds() * count
+        end = moment.timestamp() / self.period.total_seconds() * count
+        turns = range(math.floor(start) + 1, math.floor(end) + 1)
+        if len(turns) >= count:
+            return {f"{bucket:02x}" for bucket in range(count)}
+        return {f"{turn % count:02x}" for turn in turns}
+
+
 class Source(Protocol):
     service: Service
     redescribe_failed: bool
+    # Whether its listing can hide an operation that started and ended between two sweeps (the
+    # deep check then describes its complete resources, a slice per sweep).
+    deep_check: bool
     counter: CallCounter
 
     def read_listing(self, out_of_time: Callable[[], bool]) -> Listing: ...
@@ -133,6 +178,9 @@ class SweepReport:
     buckets_read: int = 0
     states_read: int = 0
     marks_stored: int = 0
+    # The deep check's share of this sweep: the buckets whose turn it was, and the Describe calls.
+    deep_buckets: int = 0
+    deep_described: int = 0
     recorded: list[Transition] = field(default_factory=list)
     alerts_queued: int = 0
     events_queued: int = 0
@@ -158,6 +206,8 @@ class SweepReport:
             "described": self.described,
             "buckets_read": self.buckets_read,
             "states_read": self.states_read,
+            "deep_buckets": self.deep_buckets,
+            "deep_described": self.deep_described,
             "transitions": len(self.recorded),
             "alerts_queued": self.alerts_queued,
             "events_queued": self.events_queued,
@@ -185,6 +235,7 @@ def sweep(
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
     filters: Filters = Filters(),  # noqa: B008 (frozen)
+    deep_check: DeepCheck | None = None,
 ) -> SweepReport:
     started = time.monotonic()
     report = SweepReport(service=source.service)
@@ -201,7 +252,10 @@ def sweep(
     observations, skipped, described = _listed(source, listing, report, out_of_time, describe_workers)
     listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
     full = report.baseline or meta.layout < schema.LAYOUT
-    to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full)
+    # The baseline describes everything anyway.
+    deep = deep_check.buckets(moment) if deep_check and source.deep_check and not report.baseline else set()
+    report.deep_buckets = len(deep)
+    to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full, deep=deep)
     report.buckets_read = len(to_read)
     report.states_read = len(known)
 
@@ -211,7 +265,7 @@ def sweep(
         if o.resource_arn not in skipped and digest.bucket_of(o.resource_arn) in to_read
     ]
     ready, unread = _read_details(
-        source, subject, known, report, out_of_time, described=described, workers=describe_workers
+        source, subject, known, report, out_of_time, described=described, workers=describe_workers, deep=deep
     )
     skipped |= unread
     # Taken as listed, but not as unsettled: their buckets' marks are stored, so they cost no read later.
@@ -292,11 +346,13 @@ def _known_states(
     skipped: set[str],
     *,
     full: bool,
+    deep: Set[str] = frozenset(),
 ) -> tuple[set[str], dict[str, ResourceState]]:
     """The buckets to diff, and their known states: those whose listing no longer matches their mark,
-    or everything (``full``: the baseline, an older key layout; or most buckets changed anyway)."""
+    those of the deep check's turn, or everything (``full``: the baseline, an older key layout; or
+    most buckets changed anyway)."""
     if not full:
-        doubtful = {digest.bucket_of(arn) for arn in skipped | meta.missing}
+        doubtful = {digest.bucket_of(arn) for arn in skipped | meta.missing} | deep
         buckets = digest.buckets_to_read(listed_digests, meta.marks, also=doubtful)
         if len(buckets) * 2 <= digest.BUCKETS:
             return buckets, store.load_service(service, buckets=buckets)
@@ -386,14 +442,20 @@ def _read_details(
     *,
     described: set[str],
     workers: int,
+    deep: Set[str] = frozenset(),
 ) -> tuple[list[Observation], set[str]]:
-    """The observations to diff, each described if the diff needs it (``described``: already done)."""
-    wanted = [
-        o
-        for o in observations
-        if o.resource_arn not in described
-        and needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed)
-    ]
+    """The observations to diff, each described if the diff needs it (``described``: already done),
+    and the complete ones of the deep check's buckets (``deep``), whose listing cannot show an
+    operation that started and ended since the last look."""
+    wanted: list[Observation] = []
+    for o in observations:
+        if o.resource_arn in described:
+            continue
+        if needs_detail(o, known.get(o.resource_arn), redescribe_failed=source.redescribe_failed):
+            wanted.append(o)
+        elif o.phase is Phase.COMPLETE and digest.bucket_of(o.resource_arn) in deep:
+            wanted.append(o)
+            report.deep_described += 1
     detailed, skipped = describe_all(source, wanted, report, out_of_time, workers)
     ready: list[Observation] = []
     for observation in observations:

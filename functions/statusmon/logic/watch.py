@@ -14,6 +14,20 @@ already known to be running within a minute. Its list is the table's ``WATCH`` p
   against the recorded state (one GetItem) and recorded exactly as a sweep records it: the same
   conditional transaction, the same alert policy, the same outbox, so an overlapping sweep and watch
   record each transition once;
+* what happened between its looks: an operation CloudTrail reported may start and end before the
+  first Describe (a small UpdateDatasetEntries takes seconds). A discovered entry whose answer is
+  settled with a service timestamp (``LastUpdatedTimestamp``, ``lastUpdatedDateTime``) later than
+  the call (the entry's ``since``, CloudTrail's ``eventTime``) is that operation completed: the diff
+  (:func:`statusmon.logic.changes.is_change`: the same complete status with a later timestamp is a
+  change) records it as if it had been seen in flight, through the same Recorder: a history item
+  from the status it had to the one it has (``UPDATE_COMPLETE`` → ``UPDATE_COMPLETE``, with the new
+  timestamp and stats), a state-change event naming the operation, and the warning when it added
+  error entries (``add_error_samples`` and the alert policy, as for any completion); ``statusmon
+  wait --new`` sees the new version. A settled answer dated at or before the call is not the call's
+  effect (not visible yet, or the call failed): nothing is recorded, and the entry waits
+  :data:`NOT_STARTED_GRACE` for it, then leaves (the sweep's deep check finds what it then missed).
+  A resource the call created (no recorded state) is new whatever its status: a job created and
+  finished within the minute is recorded as new, with its outcome;
 * an unchanged entry in flight longer than its operation's threshold gets its one stuck warning
   (:mod:`statusmon.logic.stuck`);
 * what the watch leaves to the sweep: a status outside the vocabulary (its one-time announcement is
@@ -51,6 +65,7 @@ from statusmon.adapters.errors import AwsError
 from statusmon.domain.arns import MalformedArnError, parse_resource_arn
 from statusmon.domain.filters import Filters
 from statusmon.domain.model import (
+    WATCHED_BY_CLOUDTRAIL,
     Observation,
     OutboxMessage,
     ResourceState,
@@ -79,6 +94,10 @@ NOT_FOUND_GRACE = timedelta(minutes=10)
 # Denied Describe calls before an entry leaves the watch: ten minutes of one-minute runs, well past the
 # seconds to minutes an IAM policy change takes to apply, and 10 of the 10,080 runs of its week.
 MAX_DENIALS = 10
+# A discovered resource whose settled answer the service dates before the call stays this long: the
+# call's effect may not be visible at once, and a call that failed without CloudTrail saying so
+# changes nothing (the entry then leaves; a sweep's deep check still finds what the watch missed).
+NOT_STARTED_GRACE = timedelta(minutes=10)
 
 
 class WatchStore(Store, Protocol):
@@ -106,6 +125,8 @@ class WatchReport:
     excluded: list[str] = field(default_factory=list)
     malformed: list[str] = field(default_factory=list)
     denied: list[str] = field(default_factory=list)
+    # Discovered entries kept because the answer predates the call (NOT_STARTED_GRACE).
+    not_started: int = 0
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
     unknown_statuses: set[str] = field(default_factory=set)
@@ -131,6 +152,7 @@ class WatchReport:
             "excluded": len(self.excluded),
             "malformed": len(self.malformed),
             "denied": len(self.denied),
+            "not_started": self.not_started,
             "stopped_early": self.stopped_early,
             "read_problems": len(self.problems),
             "problems": self.problems[:20],
@@ -248,6 +270,9 @@ class _Run:
                 self.stuck.append(stuck)
             return
         known = self.store.get(entry.resource_arn)
+        if known is not None and not shows_the_call(entry, observation):
+            self._wait_for_the_call(entry)
+            return
         if known is not None:
             observation = replace(observation, parent_arn=observation.parent_arn or known.parent_arn)
         elif observation.parent_arn is None:
@@ -265,6 +290,16 @@ class _Run:
             else:
                 self._unwatch(entry)
             return
+        self._queue(entry, observation, changes, known)
+
+    def _queue(
+        self,
+        entry: WatchEntry,
+        observation: Observation,
+        changes: list[Transition],
+        known: ResourceState | None,
+    ) -> None:
+        """Queue a change for the Recorder, unless it is the sweep's to record."""
         if observation.phase is Phase.UNKNOWN:
             self.report.left_to_sweep += 1  # the sweep announces a status it does not know, once
             return
@@ -275,6 +310,7 @@ class _Run:
             return
         if known is None:
             changes = silence_preexisting(changes, baseline_at)
+        arn = entry.resource_arn
         self.changes += changes
         self.observations[arn] = observation
         self.watching[arn] = entry
@@ -289,6 +325,14 @@ class _Run:
                 self.report.stuck_warnings += self.store.warn_stuck(stuck.entry, outbox, at=self.moment)
             except AwsError as exc:
                 self.report.problems.append(str(exc))
+
+    def _wait_for_the_call(self, entry: WatchEntry) -> None:
+        """The call CloudTrail reported has left no trace yet (or failed): what the Describe shows
+        predates it. Wait for its effect a bounded time; a deep check finds what it then missed."""
+        if self.moment - entry.since > NOT_STARTED_GRACE:
+            self._unwatch(entry)
+        else:
+            self.report.not_started += 1
 
     def _unwatch(self, entry: WatchEntry) -> bool:
         try:
@@ -316,6 +360,18 @@ class _Run:
         if service not in self._metas:
             self._metas[service] = self.store.service_meta(service)
         return self._metas[service]
+
+
+def shows_the_call(entry: WatchEntry, observation: Observation) -> bool:
+    """Whether a Describe of a discovered resource can show the effect of the call CloudTrail reported:
+    an answer in flight can (the operation is under way), a settled one only when the service dates
+    it after the call (``LastUpdatedTimestamp`` / ``lastUpdatedDateTime`` later than the event's
+    time). An entry that mirrors a recorded state already tracks the operation."""
+    if entry.version is not None or entry.origin != WATCHED_BY_CLOUDTRAIL:
+        return True
+    if observation.phase not in (Phase.COMPLETE, Phase.FAILED):
+        return True
+    return observation.updated_at is not None and observation.updated_at > entry.since
 
 
 def _observation(entry: WatchEntry) -> Observation | None:
