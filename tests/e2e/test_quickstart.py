@@ -35,7 +35,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from statusmon_local.services import moto_server
+from tests.conftest import moto_process
 from tests.e2e.conftest import ROOT, ok, run_command, tool_env
 
 MAKE_DIST = "make dist"
@@ -108,7 +108,7 @@ def _copy_of_checkout(to: Path) -> Path:
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[str]:
     """A moto server of its own: the deployed stack must not leak into other tests' moto state."""
-    with moto_server(host="localhost") as url:
+    with moto_process(host="localhost") as url:
         yield url
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from statusmon.adapters.stack_outputs import outputs_of
 from statusmon.adapters.table_schema import STREAM_FILTER_PATTERN, TABLE
-from statusmon_local.services import moto_server
+from tests.conftest import moto_process
 from tests.infra.conftest import ROOT
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -33,7 +33,7 @@ STACK = "statusmon-moto"
 @pytest.fixture(scope="module")
 def cloudformation_endpoint() -> Iterator[str]:
     """A moto server of its own: the deployed stack must not leak into other tests' moto state."""
-    with moto_server(host="localhost") as url:
+    with moto_process(host="localhost") as url:
         yield url
 
 
