@@ -46,7 +46,7 @@ from statusmon.domain.model import (
     utcnow,
 )
 from statusmon.domain.vocabulary import Phase, Service
-from statusmon.logic.changes import detect_changes, is_change, silence_preexisting
+from statusmon.logic.changes import detect_changes, is_change, is_stale, silence_preexisting
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.stuck import Stuck, overdue, stuck_outbox
 from statusmon.logic.sweep import (
@@ -124,15 +124,17 @@ def watch(
     out_of_time: Callable[[], bool] = never,
     describe_workers: int = DESCRIBE_WORKERS,
     stuck_after: Mapping[str, int] = MappingProxyType({}),
+    clock: Callable[[], datetime] = utcnow,
 ) -> WatchReport:
     """One run of the hot watch. ``source_for`` makes a service's source, only if something of that
-    service is watched (an idle run creates no client)."""
+    service is watched (an idle run creates no client). ``clock`` stamps each answer with when it was
+    read (:func:`statusmon.logic.changes.is_stale`)."""
     started = time.monotonic()
     report = WatchReport()
     moment = now or utcnow()
     entries = store.watched()
     report.watched = len(entries)
-    run = _Run(store, report, moment, stuck_after, chat=policy.chat)
+    run = _Run(store, report, moment, stuck_after, chat=policy.chat, clock=clock)
     sources: dict[Service, Source] = {}
     for service in sorted({entry.service for entry in entries}):
         source = sources[service] = source_for(service)
@@ -159,8 +161,10 @@ class _Run:
         stuck_after: Mapping[str, int],
         *,
         chat: bool,
+        clock: Callable[[], datetime],
     ) -> None:
         self.chat = chat
+        self.clock = clock
         self.store = store
         self.report = report
         self.moment = moment
@@ -177,7 +181,9 @@ class _Run:
         asked = {entry.resource_arn: entry for entry in entries}
         observations = [o for o in (_observation(entry) for entry in entries) if o is not None]
         gone: set[str] = set()
-        detailed, _ = describe_all(source, observations, self.report, out_of_time, workers, gone=gone)
+        detailed, _ = describe_all(
+            source, observations, self.report, out_of_time, workers, gone=gone, clock=self.clock
+        )
         for arn in sorted(gone):
             # A recorded resource stays watched until the full sweep records it DELETED (two complete
             # listings without it), which takes it off in the same transaction; a discovered one that
@@ -212,6 +218,8 @@ class _Run:
             [observation], {arn: known} if known else {}, now=self.moment, complete_listing=False
         )
         if not changes:
+            if known is not None and is_stale(observation, known):
+                return  # read before the state was recorded: the next run looks again
             if observation.phase is Phase.IN_FLIGHT and known is not None:
                 # Recorded already (by a sweep), in flight: the entry mirrors it from now on.
                 self.store.mirror(known)
