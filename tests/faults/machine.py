@@ -38,8 +38,10 @@ overlapping sweep's services move between its reads and its writes. After every 
 
 Every guard was checked by breaking it (confirm before publish, no claim, no pre-baseline silence,
 repeated failures ignored, outbox outside the transaction, no answer checks, one-listing deletion,
-no silent return, no deadline or loop check while paging, bucket marks that ignore their generation):
-each made the long profile fail.
+no silent return, no deadline or loop check while paging, bucket marks that ignore their generation,
+no staleness rule): each made the long profile fail; without the staleness rule the quick profile
+fails too (``reversal``: a Describe read before a watch run or another sweep recorded the
+resource's next state, delivered after it, recorded once the write lost its race).
 """
 
 from __future__ import annotations

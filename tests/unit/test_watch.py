@@ -335,3 +335,27 @@ def test_in_flight_since_is_the_earlier_of_first_seen_and_the_services_timestamp
     )
     assert report.stuck_warnings == 1
     assert json.loads(store.events[0].body)["stuck_since"] == "2026-11-24T09:00:00Z"
+
+
+def test_a_describe_answer_older_than_the_recorded_state_changes_nothing_and_the_next_run_settles_it() -> (
+    None
+):
+    # Given a job a sweep recorded failed (the service dates the failure LATER), and a CloudTrail
+    # discovery of it that arrived after that record
+    failed_at = LATER
+    store, source = _baselined(job("CREATE FAILED", reason="bad", updated_at=failed_at, read_at=failed_at))
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "interactions-2026-11-24")
+    history = list(store.history)
+    # When the watch's Describe answer, delivered late, still shows it in flight (dated before the failure)
+    source.detail[JOB_ARN] = {"status": "CREATE IN_PROGRESS", "updated_at": NOW}
+    report, _ = _watch(store, source)
+    # Then nothing is recorded, and the entry is left as discovered (it mirrors no state)
+    assert report.recorded == []
+    assert store.history == history
+    assert store.watch[JOB_ARN].version is None
+    # And the next run, which reads the failure as recorded, takes it off the watch
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED", "reason": "bad", "updated_at": failed_at}
+    again, _ = _watch(store, source)
+    assert again.recorded == []
+    assert store.watch == {}
+    assert store.alerts == []
