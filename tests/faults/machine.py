@@ -24,7 +24,9 @@ At every settle point (faults cleared, two clean sweeps, a delivery past every l
   baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0);
 * every non-baseline transition in the table's history has been put as an event, nothing is pending.
 
-Known and allowed: a listing counts as having shown a resource only once statusmon recorded that
+Known and allowed: a failure the services reach while the sweep that ends a service's silent
+baseline runs (an overlapping sweep records it, silently) is part of the baseline, not required to
+alert. And a listing counts as having shown a resource only once statusmon recorded that
 (its bookkeeping no longer has it missing): a sweep killed, or whose bookkeeping write failed,
 before then showed statusmon nothing. And a listing by a sweep that overlaps an older one of the
 same service does not clear what the older one writes about missing resources (the bookkeeping
@@ -280,6 +282,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.recorded_failures: set[str] = set()
         self.deletions_seen: set[str] = set()
         self.histories_checked: dict[str, int] = {}  # ARN -> the version whose history was checked
+        # When the suite first saw a service's baseline recorded as over (the end of a run).
+        self.baseline_over: dict[Service, float] = {}
 
     def teardown(self) -> None:
         digest.BUCKETS = BUCKETS
@@ -468,7 +472,10 @@ class StatusmonMachine(RuleBasedStateMachine):
             TALLY.sweeps_not_run += 1  # the table could not be read (a Lambda error; the next one runs)
         finally:
             with self._no_dynamo_faults():
-                missing = self.store.service_meta(service).missing
+                meta = self.store.service_meta(service)
+            missing = meta.missing
+            if meta.baseline_at is not None:
+                self.baseline_over.setdefault(service, self.clock)
             for arn in services.clean_listed - missing:
                 services.silently_dropped[arn] = 0
             services.trace.append(
@@ -998,11 +1005,11 @@ class StatusmonMachine(RuleBasedStateMachine):
         for service in Service:
             baseline_at = self.store.service_meta(service).baseline_at
             assert baseline_at is not None, "two clean sweeps end the baseline"
+            # The baseline is over once its end is recorded: a change while the sweep that ends it
+            # runs (the services move, an overlapping sweep records it) is part of it, silent.
+            over = max(baseline_at.timestamp(), self.baseline_over.get(service, 0.0))
             for resource in self.services.of(service.value):
-                if (
-                    phase(service, resource.status) is Phase.FAILED
-                    and resource.updated_at > baseline_at.timestamp()
-                ):
+                if phase(service, resource.status) is Phase.FAILED and resource.updated_at > over:
                     self.required.add(
                         Episode(resource.arn, resource.status, resource.reason, resource.updated_at)
                     )

@@ -220,7 +220,6 @@ def sweep(
         source,
         listing,
         report,
-        listed_at=listed_at,
         out_of_time=out_of_time,
         workers=describe_workers,
         clock=clock,
@@ -231,8 +230,10 @@ def sweep(
     report.buckets_read = len(to_read)
     report.states_read = len(known)
 
+    # A listed item counts as read when its listing began; stamped only if diffed (a quiet sweep's
+    # items are not).
     subject = [
-        o
+        o if o.read_at else replace(o, read_at=listed_at)
         for o in observations
         if o.resource_arn not in skipped and digest.bucket_of(o.resource_arn) in to_read
     ]
@@ -303,21 +304,18 @@ def _listed(
     listing: Listing,
     report: SweepReport,
     *,
-    listed_at: datetime,
     out_of_time: Callable[[], bool],
     workers: int,
     clock: Callable[[], datetime],
 ) -> tuple[list[Observation], set[str], set[str]]:
-    """The listing as the diff compares it (each item read when the listing began), the ARNs that
-    could not be read, and those described.
+    """The listing as the diff compares it, the ARNs that could not be read, and those described.
 
     A failed dataset's repeated failure shows only in its Describe, so a source that needs it has its
     failed resources described first: the buckets' digests then cover what the diff compares.
     """
-    stamped = [replace(o, read_at=listed_at) for o in listing.observations]
-    first = [o for o in stamped if source.redescribe_failed and o.phase is Phase.FAILED]
+    first = [o for o in listing.observations if source.redescribe_failed and o.phase is Phase.FAILED]
     detailed, skipped = describe_all(source, first, report, out_of_time, workers, clock=clock)
-    observations = [detailed.get(o.resource_arn, o) for o in stamped]
+    observations = [detailed.get(o.resource_arn, o) for o in listing.observations]
     return observations, skipped | listing.unreadable, set(detailed)
 
 
@@ -353,7 +351,8 @@ def _save_meta(
 def _out_of_time(report: _Tally, out_of_time: Callable[[], bool]) -> bool:
     if out_of_time():
         report.stopped_early = True
-    return report.stopped_early
+        return True
+    return False
 
 
 def _known_states(
