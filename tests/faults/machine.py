@@ -252,7 +252,9 @@ class _Confirms:
         try:
             return self._store.confirm(message, owner=owner)
         except AwsError:
-            self._targets[message.channel].unacknowledged[message.transition_id] += 1
+            # Under the key the subscriber counts it by: a stuck warning's is not its transition's.
+            key, _ = Subscriber.key_of(message)
+            self._targets[message.channel].unacknowledged[key] += 1
             raise
 
 

@@ -443,6 +443,16 @@ class Subscriber:
     # Another deliverer that runs while this publish is in flight (once).
     during_next_publish: Callable[[], None] | None = None
 
+    @staticmethod
+    def key_of(message: OutboxMessage) -> tuple[str, dict[str, Any]]:
+        """What a delivery is counted under (its transition id; a stuck warning's apart), and its document."""
+        # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
+        body = json.loads(message.body)
+        document = json.loads(body["default"]) if "default" in body else body
+        # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
+        stuck = document.get("stuck_since") or str(document.get("id", "")).endswith(STUCK)
+        return (f"{message.transition_id}{STUCK}" if stuck else message.transition_id), document
+
     def publish(self, message: OutboxMessage) -> str:
         if self.during_next_publish is not None:
             other, self.during_next_publish = self.during_next_publish, None
@@ -450,12 +460,7 @@ class Subscriber:
         if self.down_rate and self.rng.random() < self.down_rate:
             self.refused += 1
             raise AwsError("publishing to topic failed: InternalError (SNS is down)")
-        # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
-        body = json.loads(message.body)
-        document = json.loads(body["default"]) if "default" in body else body
-        # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
-        stuck = document.get("stuck_since") or str(document.get("id", "")).endswith(STUCK)
-        key = f"{message.transition_id}{STUCK}" if stuck else message.transition_id
+        key, document = self.key_of(message)
         self.received[key] += 1
         self.bodies[key] = document
         if self.lost_answer_rate and self.rng.random() < self.lost_answer_rate:
