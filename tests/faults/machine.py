@@ -24,16 +24,26 @@ At every settle point (faults cleared, two clean sweeps, a delivery past every l
   baseline, has been alerted, exactly once (``lost`` and ``duplicate`` stay 0);
 * every non-baseline transition in the table's history has been put as an event, nothing is pending.
 
-Known and allowed: a listing counts as having shown a resource only once statusmon recorded that
+Known and allowed: a failure the services reach while the sweep that ends a service's silent
+baseline runs (an overlapping sweep records it, silently) is part of the baseline, not required to
+alert. And a listing counts as having shown a resource only once statusmon recorded that
 (its bookkeeping no longer has it missing): a sweep killed, or whose bookkeeping write failed,
 before then showed statusmon nothing. And a listing by a sweep that overlaps an older one of the
 same service does not clear what the older one writes about missing resources (the bookkeeping
 write is conditional on its version, but a sweep that changed nothing writes nothing).
 
+Services move while statusmon runs: an answer may be held (read, then delivered only after the
+resource it is about moved on and a watch run or another sweep recorded what it shows now), and an
+overlapping sweep's services move between its reads and its writes. After every step, too:
+* no resource's history steps back: no recorded state is one the service had before a state
+  recorded earlier (``reversal``), the staleness rule of :mod:`statusmon.logic.changes`.
+
 Every guard was checked by breaking it (confirm before publish, no claim, no pre-baseline silence,
 repeated failures ignored, outbox outside the transaction, no answer checks, one-listing deletion,
-no silent return, no deadline or loop check while paging, bucket marks that ignore their generation):
-each made the long profile fail.
+no silent return, no deadline or loop check while paging, bucket marks that ignore their generation,
+no staleness rule): each made the long profile fail; without the staleness rule the quick profile
+fails too (``reversal``: a Describe read before a watch run or another sweep recorded the
+resource's next state, delivered after it, recorded once the write lost its race).
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ import itertools
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -130,6 +140,12 @@ SNS_FAULT_DRAWS = st.sampled_from(
     ]
 )
 DYNAMO_FAULT_DRAWS = st.sampled_from([(0.0, 0.0), (0.0, 0.0), (0.1, 0.0), (0.0, 0.1), (0.2, 0.2)])
+# A late answer: the run's n-th listing page or Describe (None: none), and what runs while it is held.
+LATE_AT = st.sampled_from(
+    [None, None, ("list", 1), ("list", 2), ("describe", 1), ("describe", 1), ("describe", 2)]
+)
+LATE_THEN = st.sampled_from(["watch", "sweep", "sweep", "nothing"])
+Late = tuple[str, int, Callable[[str, dict[str, Any]], None]]
 
 
 @dataclass
@@ -144,6 +160,8 @@ class Tally:
     clean_sweeps: int = 0
     transitions: int = 0
     overlapping_sweeps: int = 0
+    # Answers held while the services moved and another run recorded what they showed then.
+    late_answers: int = 0
     watch_runs: int = 0
     killed_watch_runs: int = 0
     watch_transitions: int = 0
@@ -164,6 +182,8 @@ class Tally:
     lost: int = 0
     duplicate: int = 0
     unexpected: int = 0
+    # A recorded state the service dates before one recorded earlier (a late answer that won).
+    reversal: int = 0
     mismatch: int = 0
     deadline: int = 0
     repeats_after_unseen_publish: int = 0
@@ -242,7 +262,9 @@ class _Confirms:
         try:
             return self._store.confirm(message, owner=owner)
         except AwsError:
-            self._targets[message.channel].unacknowledged[message.transition_id] += 1
+            # Under the key the subscriber counts it by: a stuck warning's is not its transition's.
+            key, _ = Subscriber.key_of(message)
+            self._targets[message.channel].unacknowledged[key] += 1
             raise
 
 
@@ -273,6 +295,9 @@ class StatusmonMachine(RuleBasedStateMachine):
         self.deletions_seen: set[str] = set()
         # The last state each quick operation left (between two looks): recorded at the next settle.
         self.quick: dict[str, Episode] = {}
+        self.histories_checked: dict[str, int] = {}  # ARN -> the version whose history was checked
+        # When the suite first saw a service's baseline recorded as over (the end of a run).
+        self.baseline_over: dict[Service, float] = {}
 
     def teardown(self) -> None:
         digest.BUCKETS = BUCKETS
@@ -416,6 +441,10 @@ class StatusmonMachine(RuleBasedStateMachine):
             return RekognitionSource(client=client)
         return PersonalizeSource(client=client)
 
+    def _read_clock(self) -> datetime:
+        """When statusmon reads an answer: the world's clock, which every change of the services moves."""
+        return datetime.fromtimestamp(self.clock, UTC)
+
     def _sweep(
         self,
         service: Service,
@@ -424,11 +453,14 @@ class StatusmonMachine(RuleBasedStateMachine):
         kill_at: int | None = None,
         hook: Any = None,
         deep_check: DeepCheck = ROTATING_DEEP_CHECK,
+        late: Late | None = None,
     ) -> None:
         services = self.services
         source = self._source(service)
-        outer = services.budget, services.sweep_calls, services.clean_listed  # overlap: nested sweeps
+        # Overlap: nested runs keep their own deadline, listing and late answer.
+        outer = services.budget, services.sweep_calls, services.clean_listed, services.late
         services.budget, services.sweep_calls, services.clean_listed = budget, 0, set()
+        services.late = late
 
         def out_of_time() -> bool:
             return services.budget is not None and services.sweep_calls >= services.budget
@@ -446,6 +478,7 @@ class StatusmonMachine(RuleBasedStateMachine):
                 # needs each example to replay the same (threads would deal the draws in any order).
                 describe_workers=1,
                 deep_check=deep_check,
+                clock=self._read_clock,
             )
             TALLY.transitions += len(report.recorded)
             TALLY.clean_sweeps += report.succeeded
@@ -455,14 +488,58 @@ class StatusmonMachine(RuleBasedStateMachine):
             TALLY.sweeps_not_run += 1  # the table could not be read (a Lambda error; the next one runs)
         finally:
             with self._no_dynamo_faults():
-                missing = self.store.service_meta(service).missing
+                meta = self.store.service_meta(service)
+            missing = meta.missing
+            if meta.baseline_at is not None:
+                self.baseline_over.setdefault(service, self.clock)
             for arn in services.clean_listed - missing:
                 services.silently_dropped[arn] = 0
             services.trace.append(
                 f"sweep {service.value} budget={budget} kill_at={kill_at} end: missing={sorted(missing)} "
                 f"clean={sorted(services.clean_listed)} dropped={dict(services.silently_dropped)}"
             )
-            services.budget, services.sweep_calls, services.clean_listed = outer
+            services.budget, services.sweep_calls, services.clean_listed, services.late = outer
+
+    def _late(self, service: Service | None, at: tuple[str, int] | None, then: str) -> Late | None:
+        """An answer held at the run's n-th listing page or Describe (``at``): meanwhile the resource it
+        is about (or another) moves on, and maybe a watch run or a sweep records what it shows now."""
+        if at is None:
+            return None
+
+        def meanwhile(operation: str, params: dict[str, Any]) -> None:
+            TALLY.late_answers += 1
+            arn = params.get("DatasetArn") or params.get("datasetImportJobArn")
+            self._move(arn, service)
+            if then == "watch":
+                self._watch(budget=None)
+            elif then == "sweep":
+                self._overlapping_sweep(service or Service(self.rng.choice(["rekognition", "personalize"])))
+
+        return *at, meanwhile
+
+    def _move(self, arn: str | None, service: Service | None) -> None:
+        """A resource moves on (its status only: a listing's pages stay what they are)."""
+        if arn not in self.services.resources:
+            candidates = sorted(
+                r.arn
+                for r in self.services.resources.values()
+                if service is None or r.service == service.value
+            )
+            if not candidates:
+                return
+            arn = self.rng.choice(candidates)
+        assert arn is not None
+        resource = self.services.resources[arn]
+        kind = self.rng.choice(["failed", "failed", "complete", "in_flight"])
+        reason = f"reason {self.rng.randrange(3)}" if kind == "failed" else None
+        self.services.change(arn, self.rng.choice(STATUSES[resource.service][kind]), reason, self._tick())
+
+    def _overlapping_sweep(self, service: Service) -> None:
+        self.services.overlapped = True
+        try:
+            self._sweep(service, budget=None)
+        finally:
+            self.services.overlapped = False
 
     @rule(
         service=st.sampled_from(list(Service)),
@@ -473,6 +550,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         dynamo=DYNAMO_FAULT_DRAWS,
         sns=SNS_FAULT_DRAWS,
         activity=st.integers(0, 3),
+        late_at=LATE_AT,
+        then=LATE_THEN,
     )
     def run_sweep(
         self,
@@ -484,29 +563,36 @@ class StatusmonMachine(RuleBasedStateMachine):
         dynamo: DynamoRates,
         sns: SnsRates,
         activity: int,
+        late_at: tuple[str, int] | None = None,
+        then: str = "",
     ) -> None:
         """Some changes in the account, then a scheduled sweep (a deadline, maybe killed part way, maybe
-        while another sweep runs), then the notifier on what it recorded, as the table's stream runs it."""
+        while another sweep runs, which the services move on under, maybe with an answer delivered
+        late), then the notifier on what it recorded, as the table's stream runs it."""
         self._activity(activity)
         hook = None
         if overlap:
             TALLY.overlapping_sweeps += 1
 
             def hook() -> None:
-                self.services.overlapped = True
-                try:
-                    self._sweep(service, budget=None)
-                finally:
-                    self.services.overlapped = False
+                # The services move on between the sweep's reads and its writes, and another sweep
+                # records what they show now.
+                self._activity(self.rng.randrange(2))
+                self._overlapping_sweep(service)
 
         with self._faults(faults, dynamo):
-            self._sweep(service, budget=budget, kill_at=kill_at, hook=hook)
+            self._sweep(
+                service, budget=budget, kill_at=kill_at, hook=hook, late=self._late(service, late_at, then)
+            )
         self.deliver(sns, sns, dynamo, overlap=False, chat=sns)
 
-    def _watch(self, *, budget: int | None, kill_at: int | None = None, hook: Any = None) -> None:
+    def _watch(
+        self, *, budget: int | None, kill_at: int | None = None, hook: Any = None, late: Late | None = None
+    ) -> None:
         services = self.services
-        outer = services.budget, services.sweep_calls
+        outer = services.budget, services.sweep_calls, services.late
         services.budget, services.sweep_calls = budget, 0
+        services.late = late
         TALLY.watch_runs += 1
         try:
             report = watch(
@@ -518,6 +604,7 @@ class StatusmonMachine(RuleBasedStateMachine):
                 out_of_time=lambda: services.budget is not None and services.sweep_calls >= services.budget,
                 describe_workers=1,
                 stuck_after=STUCK_AFTER,
+                clock=self._read_clock,
             )
             TALLY.stuck_warnings += report.stuck_warnings
             TALLY.watch_transitions += len(report.recorded)
@@ -530,7 +617,7 @@ class StatusmonMachine(RuleBasedStateMachine):
         except AwsError:
             services.trace.append("watch: the watch list could not be read")
         finally:
-            services.budget, services.sweep_calls = outer
+            services.budget, services.sweep_calls, services.late = outer
 
     @rule(
         budget=st.sampled_from([None, None, 1, 3]),
@@ -541,6 +628,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         sns=SNS_FAULT_DRAWS,
         activity=st.integers(0, 2),
         finishing=st.integers(0, 2),
+        late_at=LATE_AT,
+        then=LATE_THEN,
     )
     def run_watch(
         self,
@@ -552,6 +641,8 @@ class StatusmonMachine(RuleBasedStateMachine):
         sns: SnsRates,
         activity: int,
         finishing: int,
+        late_at: tuple[str, int] | None = None,
+        then: str = "",
     ) -> None:
         """Some changes, some of what is in flight finishing or failing (what the watch is for), then the
         one-minute watch (a deadline, maybe killed, maybe while a full sweep records the same resources),
@@ -571,14 +662,11 @@ class StatusmonMachine(RuleBasedStateMachine):
             TALLY.overlapping_sweeps += 1
 
             def hook() -> None:
-                self.services.overlapped = True
-                try:
-                    self._sweep(overlap, budget=None)
-                finally:
-                    self.services.overlapped = False
+                self._activity(self.rng.randrange(2))
+                self._overlapping_sweep(overlap)
 
         with self._faults(faults, dynamo):
-            self._watch(budget=budget, kill_at=kill_at, hook=hook)
+            self._watch(budget=budget, kill_at=kill_at, hook=hook, late=self._late(None, late_at, then))
         self.deliver(sns, sns, dynamo, overlap=False, chat=sns)
 
     @rule(index=st.integers(0, 50), phantom=st.booleans(), dynamo=DYNAMO_FAULT_DRAWS)
@@ -827,6 +915,32 @@ class StatusmonMachine(RuleBasedStateMachine):
                         self._violation("mismatch", f"{arn} is DELETED in the table but exists")
 
     @invariant()
+    def no_reversal_in_history(self) -> None:
+        """A resource's history only moves forward: no recorded state is one the service had before a
+        state recorded earlier (each change of the services gets a later timestamp), whatever answers
+        arrived late and whichever runs overlapped."""
+        with self._no_dynamo_faults():
+            for service in Service:
+                for state in self.store.states(service):
+                    arn = state.resource_arn
+                    if self.histories_checked.get(arn) == state.version:
+                        continue
+                    self.histories_checked[arn] = state.version
+                    newest: Transition | None = None
+                    for transition in self.store.history(arn):
+                        when = _ts(transition.new.updated_at)
+                        if when is None:
+                            continue
+                        before = _ts(newest.new.updated_at) if newest is not None else None
+                        if newest is not None and before is not None and when < before:
+                            self._violation(
+                                "reversal",
+                                f"{arn} v{transition.new.version} {transition.new.status} (of {when}) "
+                                f"recorded after v{newest.new.version} {newest.new.status} (of {before})",
+                            )
+                        newest = transition
+
+    @invariant()
     def alerts_are_transitions_and_once(self) -> None:
         TALLY.steps += 1
         self.steps_since_settle += 1
@@ -980,11 +1094,11 @@ class StatusmonMachine(RuleBasedStateMachine):
         for service in Service:
             baseline_at = self.store.service_meta(service).baseline_at
             assert baseline_at is not None, "two clean sweeps end the baseline"
+            # The baseline is over once its end is recorded: a change while the sweep that ends it
+            # runs (the services move, an overlapping sweep records it) is part of it, silent.
+            over = max(baseline_at.timestamp(), self.baseline_over.get(service, 0.0))
             for resource in self.services.of(service.value):
-                if (
-                    phase(service, resource.status) is Phase.FAILED
-                    and resource.updated_at > baseline_at.timestamp()
-                ):
+                if phase(service, resource.status) is Phase.FAILED and resource.updated_at > over:
                     self.required.add(
                         Episode(resource.arn, resource.status, resource.reason, resource.updated_at)
                     )

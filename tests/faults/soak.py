@@ -2,7 +2,7 @@
 
     python -m tests.faults.soak [--sweeps 1000] [--seed S]
 
-Exit 0 when no invariant broke: lost, duplicate, unexpected and mismatch are all 0. Repeats after a
+Exit 0 when no invariant broke: lost, duplicate, unexpected, reversal and mismatch are all 0. Repeats after a
 publish whose success statusmon could not see (SNS's own at-least-once) are counted apart.
 """
 
@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     print(
         f"soak: {TALLY.sweeps} sweeps ({TALLY.clean_sweeps} clean, {TALLY.killed_sweeps} killed, "
-        f"{TALLY.sweeps_not_run} could not read the table, {TALLY.overlapping_sweeps} overlapping; "
+        f"{TALLY.sweeps_not_run} could not read the table, {TALLY.overlapping_sweeps} overlapping, "
+        f"{TALLY.late_answers} answers delivered late; "
         f"{TALLY.transitions} transitions recorded), "
         f"{TALLY.deliveries} deliveries ({TALLY.overlapping_deliveries} overlapping, {TALLY.publish_refused} "
         f"publishes refused), {TALLY.settles} settle "
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"soak: lost {TALLY.lost} / duplicate {TALLY.duplicate} / unexpected {TALLY.unexpected} / "
-        f"table mismatch {TALLY.mismatch} / calls past a deadline {TALLY.deadline}"
+        f"reversal {TALLY.reversal} / table mismatch {TALLY.mismatch} / "
+        f"calls past a deadline {TALLY.deadline}"
     )
     print(
         f"soak: repeats after a publish statusmon could not confirm (SNS at-least-once, counted apart): "

@@ -120,6 +120,22 @@ class Services:
     # Times an ARN was left out of a listing page that looked whole, since it was last listed: a
     # deletion needs two complete listings without it, so only 2 or more can explain one.
     silently_dropped: Counter[str] = field(default_factory=Counter)
+    # A late answer: the running sweep's or watch run's ``late_at``-th listing page or Describe (as
+    # ``late_on`` says) is read, then ``meanwhile`` runs (the services move, another run records what
+    # they show now), and only then is the answer delivered, older than what was recorded meanwhile.
+    late_on: str = "describe"
+    late_at: int | None = None
+    meanwhile: Callable[[str, dict[str, Any]], None] | None = None
+
+    @property
+    def late(self) -> tuple[str, int, Callable[[str, dict[str, Any]], None]] | None:
+        if self.meanwhile is None or self.late_at is None:
+            return None
+        return self.late_on, self.late_at, self.meanwhile
+
+    @late.setter
+    def late(self, late: tuple[str, int, Callable[[str, dict[str, Any]], None]] | None) -> None:
+        self.late_on, self.late_at, self.meanwhile = late or ("describe", None, None)
 
     # -- the model ----------------------------------------------------------------------------------
 
@@ -168,6 +184,13 @@ class Services:
         if self.budget is not None and self.sweep_calls > self.budget:
             self.calls_past_deadline += 1
         status, body = self._answer(operation, params)
+        if self.meanwhile is not None and (operation in LISTINGS) == (self.late_on == "list"):
+            self.late_at = (self.late_at or 1) - 1
+        if self.meanwhile is not None and self.late_at == 0:
+            hold, self.meanwhile = self.meanwhile, None
+            self.trace.append(f"  {operation} {params} answer held")
+            hold(operation, params)
+            self.trace.append(f"  {operation} answer delivered late")
         return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body))
 
     def _answer(self, operation: str, params: dict[str, Any]) -> tuple[int, bytes]:
@@ -420,6 +443,16 @@ class Subscriber:
     # Another deliverer that runs while this publish is in flight (once).
     during_next_publish: Callable[[], None] | None = None
 
+    @staticmethod
+    def key_of(message: OutboxMessage) -> tuple[str, dict[str, Any]]:
+        """What a delivery is counted under (its transition id; a stuck warning's apart), and its document."""
+        # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
+        body = json.loads(message.body)
+        document = json.loads(body["default"]) if "default" in body else body
+        # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
+        stuck = document.get("stuck_since") or str(document.get("id", "")).endswith(STUCK)
+        return (f"{message.transition_id}{STUCK}" if stuck else message.transition_id), document
+
     def publish(self, message: OutboxMessage) -> str:
         if self.during_next_publish is not None:
             other, self.during_next_publish = self.during_next_publish, None
@@ -427,12 +460,7 @@ class Subscriber:
         if self.down_rate and self.rng.random() < self.down_rate:
             self.refused += 1
             raise AwsError("publishing to topic failed: InternalError (SNS is down)")
-        # An alert's JSON document is its SNS "default" body; an event's detail is the whole body.
-        body = json.loads(message.body)
-        document = json.loads(body["default"]) if "default" in body else body
-        # A stuck warning carries its in-flight transition's id: it is counted apart, under its own key.
-        stuck = document.get("stuck_since") or str(document.get("id", "")).endswith(STUCK)
-        key = f"{message.transition_id}{STUCK}" if stuck else message.transition_id
+        key, document = self.key_of(message)
         self.received[key] += 1
         self.bodies[key] = document
         if self.lost_answer_rate and self.rng.random() < self.lost_answer_rate:

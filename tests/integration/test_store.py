@@ -326,3 +326,34 @@ def test_denials_are_counted_on_the_entry_and_survive_a_newer_mirror(store: Stat
     assert store.unwatch(entry)
     assert store.note_denial(entry) == 0
     assert store.watched() == []
+
+
+def test_a_state_keeps_when_its_answer_was_read_and_one_written_without_it_reads_as_unknown(
+    store: StatusStore,
+) -> None:
+    # Given a failure recorded from an answer read at a known moment
+    read_at = NOW + timedelta(seconds=7)
+    _sweep(store, dataset("CREATE_FAILED", reason="bad", updated_at=NOW, read_at=read_at))
+    # Then the state and its history item carry that read time
+    assert store.get(DATASET_ARN).read_at == read_at
+    assert store.history(DATASET_ARN)[0].new.read_at == read_at
+    # Given a state written by an older statusmon, without the attribute
+    boto3.client("dynamodb").update_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": f"RES#{DATASET_ARN}"}, "sk": {"S": "STATE"}},
+        UpdateExpression="REMOVE read_at",
+    )
+    # When it is read back, it reads, with no read time
+    legacy = store.get(DATASET_ARN)
+    assert legacy is not None
+    assert legacy.read_at is None
+    assert store.load_service(Service.REKOGNITION)[DATASET_ARN].read_at is None
+    # And an answer the service dates earlier still does not replace it, a later one does
+    assert (
+        _sweep(store, dataset("CREATE_IN_PROGRESS", updated_at=NOW - timedelta(minutes=1), read_at=read_at))
+        == []
+    )
+    [change] = _sweep(
+        store, dataset("UPDATE_IN_PROGRESS", updated_at=NOW + timedelta(minutes=1), read_at=read_at)
+    )
+    assert (change.previous_status, change.new.status) == ("CREATE_FAILED", "UPDATE_IN_PROGRESS")

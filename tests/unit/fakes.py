@@ -124,7 +124,7 @@ class FakeStore:
                 stored += 1
         return stored
 
-    def upgrade_keys(self, service: Service) -> bool:
+    def upgrade_keys(self, service: Service, *, out_of_time: Callable[[], bool] = never) -> bool:
         return True
 
     def get(self, arn: str) -> ResourceState | None:

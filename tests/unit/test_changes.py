@@ -1,7 +1,8 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from statusmon.domain.vocabulary import DELETED
-from statusmon.logic.changes import detect_changes, is_change, needs_detail
+from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail
 from tests.unit.factories import NOW, dataset, job, state
 
 OTHER_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/shoes/dataset/test/1690476084999"
@@ -181,3 +182,104 @@ def test_silence_preexisting_only_first_sightings_dated_before_the_baseline() ->
     )
     silenced = silence_preexisting(old + new + undated + changed, baseline_at)
     assert [t.baseline for t in silenced] == [True, False, False, False]
+
+
+# -- the staleness rule: an observation older than the recorded state never replaces it -------------
+
+
+def test_an_answer_the_service_dates_before_the_recorded_state_is_no_change() -> None:
+    # Given a failure the watch recorded from a Describe (the service dates it NOW)
+    failed = dataset("UPDATE_FAILED", reason="bad", updated_at=NOW, read_at=NOW + timedelta(seconds=5))
+    known = {failed.resource_arn: state(failed, version=3)}
+    # When a sweep's answer, dated earlier by the service, arrives after it (even one stamped later)
+    late = dataset(
+        "UPDATE_IN_PROGRESS", updated_at=NOW - timedelta(minutes=1), read_at=NOW + timedelta(minutes=1)
+    )
+    # Then it is no change: nothing to describe, nothing to write
+    assert not is_change(late, known[failed.resource_arn])
+    assert not needs_detail(late, known[failed.resource_arn], redescribe_failed=False)
+    assert detect_changes([late], known, now=NOW, complete_listing=True) == []
+    # And a failure the service dates earlier than the recorded one is no new failure either
+    older_failure = dataset("UPDATE_FAILED", reason="bad", updated_at=NOW - timedelta(hours=1))
+    assert detect_changes([older_failure], known, now=NOW, complete_listing=True) == []
+
+
+def test_without_timestamps_the_answer_read_first_is_the_older_one() -> None:
+    # Given a failure recorded from an answer read at NOW
+    failed = dataset("CREATE_FAILED", reason="bad", updated_at=NOW, read_at=NOW)
+    known = {failed.resource_arn: state(failed, version=2)}
+    # When a listing (no timestamp) that began before that read shows the dataset in flight
+    stale = dataset("CREATE_IN_PROGRESS", read_at=NOW - timedelta(seconds=1))
+    # Then it does not replace the failure
+    assert detect_changes([stale], known, now=NOW, complete_listing=True) == []
+    # But a listing that began after it does: the dataset moved on
+    [change] = detect_changes(
+        [dataset("UPDATE_IN_PROGRESS", read_at=NOW + timedelta(seconds=1))],
+        known,
+        now=NOW,
+        complete_listing=True,
+    )
+    assert (change.previous_status, change.new.status) == ("CREATE_FAILED", "UPDATE_IN_PROGRESS")
+
+
+def test_the_services_timestamps_win_over_the_readers_clocks() -> None:
+    # Given a state read at NOW, which the service dated NOW
+    known = state(job("CREATE IN_PROGRESS", updated_at=NOW, read_at=NOW))
+    # When an answer stamped earlier (a reader whose clock is behind) shows a later change
+    later = job(
+        "CREATE FAILED",
+        reason="bad",
+        updated_at=NOW + timedelta(minutes=2),
+        read_at=NOW - timedelta(minutes=1),
+    )
+    # Then the service's own order decides: it is a change
+    assert is_change(later, known)
+    # And with the same service timestamp, the read times decide
+    same_time = job("CREATE PENDING", updated_at=NOW, read_at=NOW - timedelta(seconds=1))
+    assert not is_change(same_time, known)
+
+
+def test_a_state_stored_before_read_times_were_kept_is_still_ordered_by_the_services_timestamps() -> None:
+    # Given a state written by an older statusmon: no read time
+    legacy = replace(state(dataset("UPDATE_FAILED", reason="bad", updated_at=NOW), version=7), read_at=None)
+    assert legacy.read_at is None
+    # When a listing without a timestamp shows another status
+    listed = dataset("UPDATE_IN_PROGRESS", read_at=NOW - timedelta(days=1))
+    # Then it is a change as before (nothing tells it is older), to be confirmed by a Describe
+    assert is_change(listed, legacy)
+    # And a Describe dated before the recorded failure still cannot replace it
+    described = dataset("UPDATE_IN_PROGRESS", updated_at=NOW - timedelta(minutes=3), read_at=NOW)
+    assert detect_changes([described], {legacy.resource_arn: legacy}, now=NOW, complete_listing=True) == []
+    # And a complete listing may count it absent and delete it, as before
+    [gone] = detect_changes(
+        [],
+        {legacy.resource_arn: legacy},
+        now=NOW,
+        complete_listing=True,
+        missing_before={legacy.resource_arn},
+        listed_at=NOW,
+    )
+    assert gone.new.status == DELETED
+
+
+def test_a_listing_that_began_before_a_state_was_read_neither_deletes_it_nor_counts_it_missing() -> None:
+    # Given a dataset the watch recorded from a Describe read at NOW (absent from the last listing)
+    recorded = state(dataset("CREATE_FAILED", reason="bad", updated_at=NOW, read_at=NOW), version=4)
+    known = {recorded.resource_arn: recorded}
+    # When a complete listing that began a second earlier does not show it
+    before = NOW - timedelta(seconds=1)
+    changes = detect_changes(
+        [], known, now=NOW, complete_listing=True, missing_before={recorded.resource_arn}, listed_at=before
+    )
+    # Then it is neither deleted nor put on notice
+    assert changes == []
+    assert absent(known, [], before) == set()
+    # And a listing that began after the read, still without it, deletes it (stamped with its start)
+    after = NOW + timedelta(seconds=1)
+    [deleted] = detect_changes(
+        [], known, now=NOW, complete_listing=True, missing_before={recorded.resource_arn}, listed_at=after
+    )
+    assert (deleted.new.status, deleted.new.read_at) == (DELETED, after)
+    # And a stale answer from before the deletion does not bring it back
+    stale = dataset("CREATE_FAILED", reason="bad", updated_at=NOW, read_at=NOW)
+    assert not is_change(stale, deleted.new)

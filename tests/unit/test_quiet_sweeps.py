@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 
@@ -238,3 +239,57 @@ def test_describe_calls_run_side_by_side_bounded_and_stop_at_the_deadline() -> N
     assert late.stopped_early
     assert calls == 40
     assert 5 <= len(source.described) < 5 + DESCRIBE_WORKERS
+
+
+def test_a_deadline_during_the_marks_writes_no_more_and_the_next_sweep_reads_what_is_unmarked() -> None:
+    # Given reconciled jobs in many buckets, all of which then fail
+    listed = _jobs(60, "CREATE IN_PROGRESS")
+    source, store = _swept(listed)
+    source.listed = [replace(o, status="CREATE FAILED", reason="boom") for o in listed]
+    touched = {bucket_of(o.resource_arn) for o in listed}
+    writes: list[str] = []
+    save_marks = store.save_marks
+
+    def counted(service: Service, marks: Mapping[str, BucketMark]) -> int:
+        writes.extend(marks)
+        return save_marks(service, marks)
+
+    store.save_marks = counted  # type: ignore[method-assign]
+    # When the deadline comes after three mark writes
+    report = _run(source, store, out_of_time=lambda: len(writes) >= 3)
+    # Then every change is recorded, and no mark is written past the deadline
+    assert len(report.recorded) == 60
+    assert len(writes) == report.marks_stored == 3
+    assert report.stopped_early
+    assert not report.succeeded
+    marked = set(writes)
+    # And the table is consistent: the next sweep reads exactly the unmarked buckets, finds nothing
+    # left to record, and marks them; the one after reads nothing
+    store.loads.clear()
+    again = _run(source, store)
+    assert store.loads == [touched - marked]
+    assert again.recorded == []
+    assert again.succeeded
+    assert again.marks_stored == len(touched) - 3
+    store.loads.clear()
+    assert _run(source, store).states_read == 0
+    assert store.loads == [set()]
+    assert len(store.alerts) == 60
+
+
+def test_a_deadline_before_the_bookkeeping_leaves_the_previous_one_and_no_mark() -> None:
+    # Given a job absent from a complete listing (its absence is bookkeeping to write)
+    listed = _jobs(5)
+    source, store = _swept(listed)
+    source.listed = listed[1:]
+    before = store.service_meta(Service.PERSONALIZE)
+    store.loads.clear()
+    # When the deadline comes once the states are read
+    report = _run(source, store, out_of_time=lambda: bool(store.loads))
+    # Then neither the bookkeeping nor any mark is written
+    assert report.stopped_early
+    assert store.service_meta(Service.PERSONALIZE) == before
+    assert report.marks_stored == 0
+    # And the next sweep, in time, counts the job missing as this one would have
+    assert _run(source, store).succeeded
+    assert store.service_meta(Service.PERSONALIZE).missing == {listed[0].resource_arn}

@@ -405,3 +405,44 @@ def test_a_filtered_listing_still_deletes_an_included_resource_it_misses_twice()
     assert [t.new.resource_arn for t in report.recorded] == [included.resource_arn]
     assert store.states[included.resource_arn].status == DELETED
     assert store.states[JOB2].status == "ACTIVE"
+
+
+def test_a_describe_answer_delivered_after_the_watch_recorded_a_newer_failure_does_not_reverse_it() -> None:
+    # Given a complete dataset, being updated
+    before = dataset("UPDATE_COMPLETE", updated_at=NOW - timedelta(hours=2), read_at=NOW - timedelta(hours=1))
+    store = FakeStore(
+        {before.resource_arn: ResourceState.from_observation(before, observed_at=NOW, version=1)}
+    )
+    ticks = iter(NOW + timedelta(seconds=n) for n in range(100))
+    source = FakeSource(Service.REKOGNITION, True, [dataset("UPDATE_IN_PROGRESS")])
+    source.detail[before.resource_arn] = {"status": "UPDATE_IN_PROGRESS", "updated_at": NOW}
+    # And, while the sweep's Describe answer is on its way, the update fails and the watch records it
+    # from its own, later Describe
+    failure = dataset(
+        "UPDATE_FAILED",
+        reason="bad",
+        updated_at=NOW + timedelta(seconds=30),
+        read_at=NOW + timedelta(seconds=40),
+    )
+    winner = ResourceState.from_observation(failure, observed_at=NOW, version=2)
+    store.sneaky[before.resource_arn] = winner
+    # When the sweep records what it read
+    report = _run(source, store, clock=lambda: next(ticks))
+    # Then it lost the race, and diffed again its answer is older than the failure: nothing recorded
+    assert report.lost_races == 1
+    assert report.recorded == []
+    assert store.states[before.resource_arn] == winner
+    assert store.alerts == []
+    assert store.events == []
+
+
+def test_each_answer_carries_when_it_was_read_and_the_state_keeps_it() -> None:
+    # Given a new job
+    ticks = iter(NOW + timedelta(seconds=n) for n in range(100))
+    store = FakeStore(metas={Service.PERSONALIZE: ServiceMeta(baseline_at=NOW - timedelta(days=1))})
+    source = FakeSource(Service.PERSONALIZE, False, [job("CREATE PENDING")])
+    # When a sweep lists it (read at NOW) and describes it (read a tick later)
+    _run(source, store, clock=lambda: next(ticks))
+    # Then the state records when the Describe was sent, the answer it was recorded from
+    [state] = store.states.values()
+    assert state.read_at == NOW + timedelta(seconds=1)

@@ -565,3 +565,27 @@ def test_an_import_job_created_and_finished_before_the_first_look_is_recorded_as
     assert sorted(e["operation"] for e in _events(store)) == ["CreateDatasetImportJob"] * 2
     assert [m.severity for m in store.alerts] == ["error"]
     assert store.watch == {}
+
+
+def test_a_describe_answer_older_than_the_recorded_state_changes_nothing_and_the_next_run_settles_it() -> (
+    None
+):
+    # Given a job a sweep recorded failed (the service dates the failure LATER), and a CloudTrail
+    # discovery of it that arrived after that record
+    failed_at = LATER
+    store, source = _baselined(job("CREATE FAILED", reason="bad", updated_at=failed_at, read_at=failed_at))
+    store.watch[JOB_ARN] = _discovered(JOB_ARN, ResourceType.DATASET_IMPORT_JOB, "interactions-2026-11-24")
+    history = list(store.history)
+    # When the watch's Describe answer, delivered late, still shows it in flight (dated before the failure)
+    source.detail[JOB_ARN] = {"status": "CREATE IN_PROGRESS", "updated_at": NOW}
+    report, _ = _watch(store, source)
+    # Then nothing is recorded, and the entry is left as discovered (it mirrors no state)
+    assert report.recorded == []
+    assert store.history == history
+    assert store.watch[JOB_ARN].version is None
+    # And the next run, which reads the failure as recorded, takes it off the watch
+    source.detail[JOB_ARN] = {"status": "CREATE FAILED", "reason": "bad", "updated_at": failed_at}
+    again, _ = _watch(store, source)
+    assert again.recorded == []
+    assert store.watch == {}
+    assert store.alerts == []

@@ -5,7 +5,7 @@ The key design and its reasons are in :mod:`statusmon.adapters.table_schema`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -40,6 +40,7 @@ from statusmon.domain.model import (
     ServiceMeta,
     Transition,
     WatchEntry,
+    never,
 )
 from statusmon.domain.vocabulary import Phase, ResourceType, Service, is_failed
 
@@ -90,6 +91,9 @@ class _ResourceFields(Model):
     observed_at = UTCDateTimeAttribute()
     details = MapAttribute[str, Any](null=True)
     settled_status = UnicodeAttribute(null=True)
+    # When the recorded answer was read (the staleness rule, logic.changes.is_stale); absent from
+    # items written before it was stored: read as None.
+    read_at = UTCDateTimeAttribute(null=True)
 
 
 class StateItem(_ResourceFields):
@@ -238,6 +242,7 @@ def _state_from_item(item: _ResourceFields, version: int) -> ResourceState:
         observed_at=item.observed_at,
         version=version,
         settled_status=item.settled_status,
+        read_at=item.read_at,
     )
 
 
@@ -266,6 +271,7 @@ def _fill(item: _ResourceFields, state: ResourceState) -> None:
     item.observed_at = state.observed_at or datetime.now().astimezone()
     item.details = state.details or None
     item.settled_status = state.settled_status
+    item.read_at = state.read_at
 
 
 class StatusStore:
@@ -553,13 +559,16 @@ class StatusStore:
             stored += 1
         return stored
 
-    def upgrade_keys(self, service: Service) -> bool:
+    def upgrade_keys(self, service: Service, *, out_of_time: Callable[[], bool] = never) -> bool:
         """Rewrite the by_service sort keys that the last full read of ``service`` found in an older
-        layout (the bare ARN) to the current one (bucket, then ARN). True when none is left."""
+        layout (the bare ARN) to the current one (bucket, then ARN), until ``out_of_time``. True when
+        none is left."""
         connection = StateItem._get_connection()
         old = self._old_keys.get(service, set())
         with self._errors("upgrading index keys"):
             for arn in sorted(old):
+                if out_of_time():
+                    break
                 try:
                     connection.update_item(
                         resource_pk(arn),

@@ -56,6 +56,10 @@ class Observation:
     # The service's own last-change time (LastUpdatedTimestamp / lastUpdatedDateTime), when read.
     updated_at: datetime | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # When the answer it comes from was read: taken just before its call was sent (for a listing,
+    # before its first page). What the staleness rule compares when the service gives no timestamp
+    # (logic.changes.is_stale); None: not stamped (never judged stale by it).
+    read_at: datetime | None = None
 
     @property
     def phase(self) -> Phase:
@@ -80,6 +84,10 @@ class ResourceState:
     version: int = 0
     # The last complete or failed status: what an in-flight resource will finish "from".
     settled_status: str | None = None
+    # When the answer it was recorded from was read (Observation.read_at); for DELETED, when the
+    # listing that missed it began. None in states written before statusmon stored it: older than
+    # any answer by read time, still compared by the service's timestamp.
+    read_at: datetime | None = None
 
     @property
     def phase(self) -> Phase:
@@ -108,12 +116,14 @@ class ResourceState:
             observed_at=observed_at,
             version=version,
             settled_status=settled,
+            read_at=obs.read_at,
         )
 
     def error_entries(self) -> int:
         return error_entries(self.details)
 
-    def deleted(self, *, observed_at: datetime) -> ResourceState:
+    def deleted(self, *, observed_at: datetime, read_at: datetime | None = None) -> ResourceState:
+        """``read_at``: when the listing that missed it began."""
         # What it was when last listed: if it comes back as it was, that is not news.
         last_listed = {"status": self.status, "reason": self.reason}
         return replace(
@@ -121,6 +131,7 @@ class ResourceState:
             status=DELETED,
             reason="no longer listed by the service",
             observed_at=observed_at,
+            read_at=read_at,
             version=self.version + 1,
             details={**self.details, LAST_LISTED: last_listed},
         )

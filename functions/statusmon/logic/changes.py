@@ -19,6 +19,16 @@ A change is one of:
 
 Nothing else is a change: an unchanged in-flight or complete resource produces no write.
 ``baseline`` marks every transition of a service's first sweep, which the alert policy keeps silent.
+
+**An observation older than the recorded state never replaces it** (:func:`is_stale`): older by the
+service's own timestamps where both have one and they differ, by when each answer was read otherwise.
+Answers arrive late: a sweep's Describe read before the hot watch recorded a failure, or a listing
+that began before it, is delivered after that record. Such an answer is no change (nothing is
+written, nothing described for it), and absence from a listing that began before a state was read
+is no evidence that the resource is gone (:func:`absent`). Every writer diffs through
+:func:`detect_changes`, and every write is conditional on the version it diffed against (a lost race
+is diffed again against the winner), so the rule holds against whatever state a write replaces,
+whichever order the calls of overlapping sweeps and watch runs come in.
 """
 
 from __future__ import annotations
@@ -31,7 +41,30 @@ from statusmon.domain.model import STATS, Observation, ResourceState, Transition
 from statusmon.domain.vocabulary import DELETED, Phase
 
 
+def is_stale(observation: Observation, known: ResourceState) -> bool:
+    """Whether ``observation`` is older than what ``known`` recorded (the rule in the module's doc).
+
+    The service's timestamps decide when both carry one and they differ: the service orders its own
+    changes, whatever the clocks of the readers. Otherwise (a listing without timestamps, the same
+    timestamp, a state that has none) the later read wins; a state without a read time (written
+    before statusmon stored one) is older than any answer by that measure.
+    """
+    answered, recorded = observation.updated_at, known.updated_at
+    if answered is not None and recorded is not None and answered != recorded:
+        return answered < recorded
+    if observation.read_at is None or known.read_at is None:
+        return False
+    return observation.read_at < known.read_at
+
+
+def read_since(state: ResourceState, moment: datetime | None) -> bool:
+    """Whether ``state`` was recorded from an answer read after ``moment`` (None: not known)."""
+    return moment is not None and state.read_at is not None and state.read_at > moment
+
+
 def is_change(observation: Observation, known: ResourceState | None) -> bool:
+    if known is not None and is_stale(observation, known):
+        return False
     if known is None or known.status != observation.status:
         return True
     if observation.phase is Phase.COMPLETE:
@@ -61,10 +94,12 @@ def detect_changes(
     baseline: bool = False,
     also_listed: Iterable[str] = (),
     missing_before: Set[str] = frozenset(),
+    listed_at: datetime | None = None,
 ) -> list[Transition]:
     """``also_listed``: ARNs the listing had but that are not diffed now (their details could not
     be read); they are not deleted. ``missing_before``: ARNs absent from the previous complete
-    listing; only those, absent again from a complete one, are deleted."""
+    listing; only those, absent again from a complete one, are deleted. ``listed_at``: when the
+    listing began (a state read since is not deleted for missing from it)."""
     transitions: list[Transition] = []
     seen: set[str] = set(also_listed)
     for observation in observations:
@@ -92,11 +127,11 @@ def detect_changes(
             )
         )
     if complete_listing:
-        for arn in sorted(absent(known, seen) & missing_before):
+        for arn in sorted(absent(known, seen, listed_at) & missing_before):
             state = known[arn]
             transitions.append(
                 Transition(
-                    new=state.deleted(observed_at=now),
+                    new=state.deleted(observed_at=now, read_at=listed_at),
                     previous_status=state.status,
                     previous_reason=state.reason,
                     previous_version=state.version,
@@ -109,10 +144,17 @@ def detect_changes(
     return transitions
 
 
-def absent(known: Mapping[str, ResourceState], listed: Iterable[str]) -> set[str]:
-    """Known, not yet deleted, and not in this listing."""
+def absent(
+    known: Mapping[str, ResourceState], listed: Iterable[str], listed_at: datetime | None = None
+) -> set[str]:
+    """Known, not yet deleted, and not in this listing, which began (``listed_at``) after the state
+    was read: a listing older than the state cannot tell that the resource is gone."""
     listed = set(listed)
-    return {arn for arn, state in known.items() if arn not in listed and state.status != DELETED}
+    return {
+        arn
+        for arn, state in known.items()
+        if arn not in listed and state.status != DELETED and not read_since(state, listed_at)
+    }
 
 
 def silence_preexisting(transitions: list[Transition], baseline_at: datetime) -> list[Transition]:

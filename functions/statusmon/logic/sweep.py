@@ -43,13 +43,28 @@ job whose dataset is not recorded), is taken as listed: never deleted because a 
 misses it (a filter narrowed after it was recorded leaves its state as it was, without a DELETED
 transition or event). Discovery and the watch apply the same predicate where a resource enters.
 
+Stale answers: **an observation older than the recorded state never replaces it** -- older by the
+service's own timestamps where it has them, by when it was read otherwise
+(:func:`statusmon.logic.changes.is_stale`). Each observation carries when its answer was read,
+taken before the call was sent (a listing's items: before its first page); each state keeps the
+read time of the answer it was recorded from. Sweeps and watch runs overlap and services move while
+they run, so an answer may be delivered after a newer one was recorded: it is then no change, and a
+listing that began before a state was read does not count it missing. The rule is applied where
+every writer diffs (:func:`statusmon.logic.changes.detect_changes`, the watch's too), against the
+state each write is conditional on; nothing depends on the order in which calls are sent (a kind
+whose listing carries everything may record from it without a Describe). Read times come from the
+writer's clock: a clock that is wrong only delays what it reads (the next sweep reads it again) or,
+when the service gives no timestamp, may let an answer older by less than its error through.
+
 Failures: an answer that cannot be read or does not hold what it must (a page without its list, an
 item without its ARN or status, a repeated paging token) makes the listing incomplete, and an
 incomplete listing deletes nothing; a resource is deleted only when two complete listings in a row
 miss it. A resource whose details cannot be read is skipped this time; a write that fails is left
 for the next sweep. All are reported, none stops the sweep. The deadline (``out_of_time``) is
-checked before every page, Describe and write. Only an unreadable table stops the sweep (there is
-nothing to compare with).
+checked before every page, Describe and write, the bookkeeping and each bucket mark included (a
+mark not written leaves its bucket to be read again by the next sweep; the bookkeeping not written
+is the previous sweep's, as when the write fails). Only an unreadable table stops the sweep (there
+is nothing to compare with).
 """
 
 from __future__ import annotations
@@ -84,7 +99,15 @@ from statusmon.domain.model import (
 )
 from statusmon.domain.vocabulary import Phase, Service, phase
 from statusmon.logic.alerts import outbox_message
-from statusmon.logic.changes import absent, detect_changes, is_change, needs_detail, silence_preexisting
+from statusmon.logic.changes import (
+    absent,
+    detect_changes,
+    is_change,
+    is_stale,
+    needs_detail,
+    read_since,
+    silence_preexisting,
+)
 from statusmon.logic.chat import outbox_chat
 from statusmon.logic.events import EVENTS_CHANNEL, NO_ALERT, outbox_event, wants_event
 from statusmon.logic.operations import with_operation
@@ -142,7 +165,7 @@ class Store(Protocol):
     def service_meta(self, service: Service) -> ServiceMeta: ...
     def save_service_meta(self, service: Service, meta: ServiceMeta) -> bool: ...
     def save_marks(self, service: Service, marks: Mapping[str, BucketMark]) -> int: ...
-    def upgrade_keys(self, service: Service) -> bool: ...
+    def upgrade_keys(self, service: Service, *, out_of_time: Callable[[], bool] = never) -> bool: ...
     def get(self, arn: str) -> ResourceState | None: ...
     def record(
         self,
@@ -236,20 +259,30 @@ def sweep(
     describe_workers: int = DESCRIBE_WORKERS,
     filters: Filters = Filters(),  # noqa: B008 (frozen)
     deep_check: DeepCheck | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> SweepReport:
+    """``clock``: what stamps each answer with when it was read (the staleness rule's other measure)."""
     started = time.monotonic()
     report = SweepReport(service=source.service)
     moment = now or utcnow()
     meta = store.service_meta(source.service)
     report.baseline = meta.baseline_at is None
 
+    listed_at = clock()
     listing = source.read_listing(out_of_time)
     report.seen = len(listing.observations)
     report.complete = listing.complete
     report.stopped_early = listing.out_of_time
     report.problems += listing.problems
 
-    observations, skipped, described = _listed(source, listing, report, out_of_time, describe_workers)
+    observations, skipped, described = _listed(
+        source,
+        listing,
+        report,
+        out_of_time=out_of_time,
+        workers=describe_workers,
+        clock=clock,
+    )
     listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
     full = report.baseline or meta.layout < schema.LAYOUT
     # The baseline describes everything anyway.
@@ -259,13 +292,23 @@ def sweep(
     report.buckets_read = len(to_read)
     report.states_read = len(known)
 
+    # A listed item counts as read when its listing began; stamped only if diffed (a quiet sweep's
+    # items are not).
     subject = [
-        o
+        o if o.read_at else replace(o, read_at=listed_at)
         for o in observations
         if o.resource_arn not in skipped and digest.bucket_of(o.resource_arn) in to_read
     ]
     ready, unread = _read_details(
-        source, subject, known, report, out_of_time, described=described, workers=describe_workers, deep=deep
+        source,
+        subject,
+        known,
+        report,
+        out_of_time,
+        described=described,
+        workers=describe_workers,
+        clock=clock,
+        deep=deep,
     )
     skipped |= unread
     # Taken as listed, but not as unsettled: their buckets' marks are stored, so they cost no read later.
@@ -281,6 +324,7 @@ def sweep(
         baseline=report.baseline,
         also_listed=skipped | unvouched,
         missing_before=meta.missing,
+        listed_at=listed_at,
     )
     if meta.baseline_at is not None:
         changes = silence_preexisting(changes, meta.baseline_at)
@@ -298,7 +342,7 @@ def sweep(
     if complete:
         # Absent now: deleted if it was absent last time too (and the write went through), else on notice.
         deleted = {t.new.resource_arn for t in report.recorded if t.new.phase is Phase.DELETED}
-        missing = frozenset(absent(known, listed) - deleted)
+        missing = frozenset(absent(known, listed, listed_at) - deleted)
     else:
         missing = frozenset(meta.missing - listed)
     updated = replace(meta, missing=missing, unknown_statuses=frozenset(recorder.announced))
@@ -306,15 +350,13 @@ def sweep(
         # The baseline ends with the first complete listing; what it could not read in detail is
         # silenced later by its own timestamps (silence_preexisting).
         updated = replace(updated, baseline_at=moment)
+    unsettled = skipped | missing | recorder.failed | _not_reconciled(ready, known, listed_at)
     try:
+        _save_meta(store, report, meta, updated, upgrade=complete and full, out_of_time=out_of_time)
         if complete and not report.stopped_early:
-            unsettled = skipped | missing | recorder.failed
-            _mark_reconciled(store, report, meta, to_read, listed_digests, unsettled=unsettled)
-            if full and meta.layout < schema.LAYOUT and store.upgrade_keys(source.service):
-                updated = replace(updated, layout=schema.LAYOUT)
-        if updated != meta:
-            # False: an overlapping sweep wrote newer bookkeeping; it stands (this one's is older).
-            store.save_service_meta(source.service, updated)
+            _mark_reconciled(
+                store, report, meta, to_read, listed_digests, out_of_time=out_of_time, unsettled=unsettled
+            )
     except AwsError as exc:
         report.problems.append(str(exc))
 
@@ -325,7 +367,13 @@ def sweep(
 
 
 def _listed(
-    source: Source, listing: Listing, report: SweepReport, out_of_time: Callable[[], bool], workers: int
+    source: Source,
+    listing: Listing,
+    report: SweepReport,
+    *,
+    out_of_time: Callable[[], bool],
+    workers: int,
+    clock: Callable[[], datetime],
 ) -> tuple[list[Observation], set[str], set[str]]:
     """The listing as the diff compares it, the ARNs that could not be read, and those described.
 
@@ -333,9 +381,45 @@ def _listed(
     failed resources described first: the buckets' digests then cover what the diff compares.
     """
     first = [o for o in listing.observations if source.redescribe_failed and o.phase is Phase.FAILED]
-    detailed, skipped = describe_all(source, first, report, out_of_time, workers)
+    detailed, skipped = describe_all(source, first, report, out_of_time, workers, clock=clock)
     observations = [detailed.get(o.resource_arn, o) for o in listing.observations]
     return observations, skipped | listing.unreadable, set(detailed)
+
+
+def _not_reconciled(
+    ready: Sequence[Observation], known: Mapping[str, ResourceState], listed_at: datetime
+) -> set[str]:
+    """Resources whose answer is older than their state, or whose state is newer than the listing:
+    this listing did not reconcile their buckets (a stored digest would describe an older view)."""
+    stale = {o.resource_arn for o in ready if o.resource_arn in known and is_stale(o, known[o.resource_arn])}
+    return stale | {arn for arn, state in known.items() if read_since(state, listed_at)}
+
+
+def _save_meta(
+    store: Store,
+    report: SweepReport,
+    meta: ServiceMeta,
+    updated: ServiceMeta,
+    *,
+    upgrade: bool,
+    out_of_time: Callable[[], bool],
+) -> None:
+    """Upgrade old index keys (``upgrade``: a complete full read found some), then write the
+    bookkeeping, each only in time. Before the marks: one write that deletions and the baseline rely
+    on, where a mark only spares the next sweep a read."""
+    stale_keys = upgrade and not report.stopped_early and meta.layout < schema.LAYOUT
+    if stale_keys and store.upgrade_keys(report.service, out_of_time=out_of_time):
+        updated = replace(updated, layout=schema.LAYOUT)
+    if updated != meta and not _out_of_time(report, out_of_time):
+        # False: an overlapping sweep wrote newer bookkeeping; it stands (this one's is older).
+        store.save_service_meta(report.service, updated)
+
+
+def _out_of_time(report: _Tally, out_of_time: Callable[[], bool]) -> bool:
+    if out_of_time():
+        report.stopped_early = True
+        return True
+    return False
 
 
 def _known_states(
@@ -367,10 +451,15 @@ def _mark_reconciled(
     buckets: set[str],
     listed_digests: dict[str, str],
     *,
+    out_of_time: Callable[[], bool],
     unsettled: set[str],
 ) -> None:
     """Store the digest of every bucket this sweep read and fully reconciled, at the generation its
-    own writes brought it to; a bucket with anything unread, unrecorded or awaiting deletion stays void."""
+    own writes brought it to; a bucket with anything unread, unrecorded or awaiting deletion stays void.
+
+    One write per mark, each after a look at the deadline: a mark left unwritten keeps its bucket's
+    old one, which no longer matches (its generation moved, or its digest is not the listing's), so
+    the next sweep reads that bucket again."""
     writes = Counter(digest.bucket_of(t.new.resource_arn) for t in report.recorded)
     open_buckets = {digest.bucket_of(arn) for arn in unsettled}
     marks: dict[str, BucketMark] = {}
@@ -381,8 +470,10 @@ def _mark_reconciled(
             continue
         generation = before.generation + writes[bucket]
         marks[bucket] = BucketMark(generation=generation, digest=value, digest_generation=generation)
-    if marks:
-        report.marks_stored = store.save_marks(report.service, marks)
+    for bucket, mark in sorted(marks.items()):
+        if _out_of_time(report, out_of_time):
+            return
+        report.marks_stored += store.save_marks(report.service, {bucket: mark})
 
 
 def describe_all(
@@ -394,16 +485,19 @@ def describe_all(
     *,
     gone: set[str] | None = None,
     denied: set[str] | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> tuple[dict[str, Observation], set[str]]:
-    """Describe each of ``observations``, ``workers`` at a time: the detailed views by ARN, and the
-    ARNs that could not be read (skipped this time, never taken as gone; those the service did not
-    find are added to ``gone`` too, those it refused to describe to ``denied``)."""
+    """Describe each of ``observations``, ``workers`` at a time: the detailed views by ARN (each read
+    at ``clock()`` as the call was sent), and the ARNs that could not be read (skipped this time, never
+    taken as gone; those the service did not find are added to ``gone`` too, those it refused to
+    describe to ``denied``)."""
 
     def describe(observation: Observation) -> Observation | AwsError | None:
         if out_of_time():
             return None
+        read_at = clock()
         try:
-            return source.describe(observation)
+            return replace(source.describe(observation), read_at=read_at)
         except AwsError as exc:
             return exc
 
@@ -442,6 +536,7 @@ def _read_details(
     *,
     described: set[str],
     workers: int,
+    clock: Callable[[], datetime],
     deep: Set[str] = frozenset(),
 ) -> tuple[list[Observation], set[str]]:
     """The observations to diff, each described if the diff needs it (``described``: already done),
@@ -456,7 +551,7 @@ def _read_details(
         elif o.phase is Phase.COMPLETE and digest.bucket_of(o.resource_arn) in deep:
             wanted.append(o)
             report.deep_described += 1
-    detailed, skipped = describe_all(source, wanted, report, out_of_time, workers)
+    detailed, skipped = describe_all(source, wanted, report, out_of_time, workers, clock=clock)
     ready: list[Observation] = []
     for observation in observations:
         arn = observation.resource_arn
@@ -584,5 +679,7 @@ def _rediff(store: Store, change: Transition, observation: Observation | None) -
         complete_listing=observation is None,
         baseline=change.baseline,
         missing_before={change.new.resource_arn},
+        # A deletion: its state was stamped with when the listing that missed the resource began.
+        listed_at=change.new.read_at,
     )
     return redone[0] if redone else None

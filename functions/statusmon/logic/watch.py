@@ -76,7 +76,7 @@ from statusmon.domain.model import (
     utcnow,
 )
 from statusmon.domain.vocabulary import Phase, Service
-from statusmon.logic.changes import detect_changes, is_change, silence_preexisting
+from statusmon.logic.changes import detect_changes, is_change, is_stale, silence_preexisting
 from statusmon.logic.policy import AlertPolicy
 from statusmon.logic.stuck import Stuck, overdue, stuck_outbox
 from statusmon.logic.sweep import (
@@ -173,15 +173,17 @@ def watch(
     describe_workers: int = DESCRIBE_WORKERS,
     stuck_after: Mapping[str, int] = MappingProxyType({}),
     filters: Filters = Filters(),  # noqa: B008 (frozen)
+    clock: Callable[[], datetime] = utcnow,
 ) -> WatchReport:
     """One run of the hot watch. ``source_for`` makes a service's source, only if something of that
-    service is watched (an idle run creates no client)."""
+    service is watched (an idle run creates no client). ``clock`` stamps each answer with when it was
+    read (:func:`statusmon.logic.changes.is_stale`)."""
     started = time.monotonic()
     report = WatchReport()
     moment = now or utcnow()
     entries = store.watched()
     report.watched = len(entries)
-    run = _Run(store, report, moment, stuck_after, filters, chat=policy.chat)
+    run = _Run(store, report, moment, stuck_after, filters, chat=policy.chat, clock=clock)
     sources: dict[Service, Source] = {}
     for service in sorted({entry.service for entry in entries}):
         source = sources[service] = source_for(service)
@@ -209,9 +211,11 @@ class _Run:
         filters: Filters,
         *,
         chat: bool,
+        clock: Callable[[], datetime],
     ) -> None:
         self.chat = chat
         self.filters = filters
+        self.clock = clock
         self.store = store
         self.report = report
         self.moment = moment
@@ -239,7 +243,14 @@ class _Run:
         gone: set[str] = set()
         denied: set[str] = set()
         detailed, _ = describe_all(
-            source, observations, self.report, out_of_time, workers, gone=gone, denied=denied
+            source,
+            observations,
+            self.report,
+            out_of_time,
+            workers,
+            gone=gone,
+            denied=denied,
+            clock=self.clock,
         )
         for arn in sorted(denied):
             self._denied(asked[arn])
@@ -284,6 +295,8 @@ class _Run:
             [observation], {arn: known} if known else {}, now=self.moment, complete_listing=False
         )
         if not changes:
+            if known is not None and is_stale(observation, known):
+                return  # read before the state was recorded: the next run looks again
             if observation.phase is Phase.IN_FLIGHT and known is not None:
                 # Recorded already (by a sweep), in flight: the entry mirrors it from now on.
                 self.store.mirror(known)
