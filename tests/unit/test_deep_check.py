@@ -121,3 +121,19 @@ def test_a_source_whose_listing_shows_everything_gets_no_deep_check() -> None:
     report = sweep(source, store, retention_days=30, now=NOW, deep_check=DAY)
     # Then it describes nothing
     assert (source.described, report.deep_buckets) == ([], 0)
+
+
+def test_a_bucket_with_nothing_listed_is_neither_read_nor_marked_on_its_turn() -> None:
+    # Given one complete dataset (one bucket of 256 holds it), swept and marked
+    store, source = _account(1)
+    # When sweeps run for a whole period, each taking its turn of the buckets
+    reports = [
+        sweep(source, store, retention_days=30, now=NOW + timedelta(minutes=5 * n + 1), deep_check=DAY)
+        for n in range(24 * 12)
+    ]
+    # Then only the turn of the bucket that holds a dataset reads states; the 255 empty ones cost no
+    # read and no write (a mark for an empty bucket would be a write a quiet sweep never makes)
+    assert sum(report.marks_stored for report in reports) == 0
+    assert {report.buckets_read for report in reports} == {0, 1}
+    assert sum(report.buckets_read for report in reports) == sum(report.deep_buckets for report in reports)
+    assert 1 <= sum(report.deep_buckets for report in reports) <= 2

@@ -285,8 +285,13 @@ def sweep(
     )
     listed_digests = digest.digests(o for o in observations if o.resource_arn not in skipped)
     full = report.baseline or meta.layout < schema.LAYOUT
-    # The baseline describes everything anyway.
-    deep = deep_check.buckets(moment) if deep_check and source.deep_check and not report.baseline else set()
+    # The baseline describes everything anyway. A bucket with nothing listed has nothing to describe:
+    # reading it would only store a mark for an empty bucket (a write a quiet sweep never makes).
+    deep = (
+        deep_check.buckets(moment) & set(listed_digests)
+        if deep_check and source.deep_check and not report.baseline
+        else set()
+    )
     report.deep_buckets = len(deep)
     to_read, known = _known_states(store, source.service, meta, listed_digests, skipped, full=full, deep=deep)
     report.buckets_read = len(to_read)
