@@ -37,10 +37,12 @@ failure episode         ``OPS`` / ``<function>``    one per statusmon function f
                                                     and at what count ops were last told
                                                     (:mod:`statusmon.logic.ops`); written by the
                                                     summariser that Lambda sends each failed run's
-                                                    record to, deleted (with one recovery message)
-                                                    by the redrive once the function has been quiet:
+                                                    record to; closed (with one recovery message)
+                                                    by the redrive once the function has been quiet,
+                                                    then removed by TTL two hours after its last
+                                                    message (``adapters.episodes.CLOSED_TTL``):
                                                     "what is failing" is one Query, and an idle
-                                                    stack keeps the partition empty
+                                                    stack's partition empties itself
 ======================  ==========================  ===============================================
 
 Indexes (both sparse: only current-state items carry their keys):
